@@ -1,0 +1,126 @@
+"""The compile stage's result types: plain frozen dataclasses that serialise to JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["contract", "program"]
+Status = Literal["ok", "error", "timeout", "crash"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One compiler message.
+
+    Attributes:
+        severity: "error" or "warning".
+        message: the compiler's text (for recovered diagnostics, with the offending
+            identifier appended when the compiler only pointed at it).
+        code: the compiler's error code (Scarb's `E0006`), or a harness code such as
+            `timeout`, `no-detail`, `tests-do-not-compile`.
+        file: "lib.cairo" for the answer, "tests.cairo" for the case's tests.
+        line, col: 1-based position in that file.
+        recovered: True when the message did not come from the backend's own verdict but
+            from a second analysis (the wasm backend's plain-Cairo pass over contract code),
+            after its known false errors were filtered out.
+    """
+
+    severity: str
+    message: str
+    code: str | None = None
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    recovered: bool = False
+
+    def render(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}: " if self.line is not None else ""
+        code = f"[{self.code}] " if self.code else ""
+        tag = " (recovered)" if self.recovered else ""
+        return f"{where}{self.severity}{tag}: {code}{self.message}"
+
+
+@dataclass(frozen=True)
+class TestFailure:
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """What running the case's Cairo tests against the answer gave."""
+
+    passed: int
+    failed: int
+    failures: tuple[TestFailure, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """The verdict on one piece of Cairo code (and, when given, its tests).
+
+    `ok` is about the answer's own code: an answer that compiles but that the case's tests
+    cannot bind to is `ok=True` with every test failed.
+    """
+
+    ok: bool
+    backend: str
+    backend_version: str
+    duration_s: float
+    diagnostics: tuple[Diagnostic, ...] = ()
+    tests: TestRun | None = None
+    status: Status = "ok"
+    notes: tuple[str, ...] = ()
+    cached: bool = False
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def passed(self) -> bool:
+        """Compiles and every test (if any) passed."""
+        return self.ok and (self.tests is None or self.tests.failed == 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CompileResult:
+        tests = data.get("tests")
+        return cls(
+            ok=data["ok"],
+            backend=data["backend"],
+            backend_version=data["backend_version"],
+            duration_s=data["duration_s"],
+            diagnostics=tuple(Diagnostic(**d) for d in data.get("diagnostics", ())),
+            tests=None
+            if tests is None
+            else TestRun(
+                passed=tests["passed"],
+                failed=tests["failed"],
+                failures=tuple(TestFailure(**f) for f in tests.get("failures", ())),
+            ),
+            status=data.get("status", "ok"),
+            notes=tuple(data.get("notes", ())),
+            cached=data.get("cached", False),
+        )
+
+
+@dataclass(frozen=True)
+class CompileRequest:
+    """Everything a backend needs; the cache key is derived from all of it."""
+
+    code: str
+    kind: Kind
+    tests: str | None = None
+    dependencies: tuple[tuple[str, str], ...] = field(default=())
+
+
+class CompilerNotFound(RuntimeError):
+    """No usable backend: the message lists what was looked for and how to install one."""

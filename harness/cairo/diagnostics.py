@@ -1,0 +1,99 @@
+"""Parsing compiler text into `Diagnostic`s, shared by the Scarb and wasm backends.
+
+Both print Cairo's own diagnostic format::
+
+    error[E0006]: Identifier not found.      (Scarb text mode; the wasm compiler has no code)
+     --> src/lib.cairo:19:30
+    fn get(self: @ContractState) -> u64 { x }
+                                          ^
+
+Positions are never fields: they are parsed out of the ` --> path:line:col` line.
+The answer and the case's tests are compiled as one file (`answer + "\\n" + tests`), so a
+line past the answer's last line is mapped back to `tests.cairo`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ._types import Diagnostic
+
+LOCATION = re.compile(r"^\s*--> (?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+)", re.M)
+HEADER = re.compile(r"^[ \t]*(?P<sev>error|warning|warn)(?:\[(?P<code>\w+)\])?: (?P<msg>.*)$", re.M)
+CARETS = re.compile(r"^\s*\^[*^]*\^?\s*$")
+TEST_MODULE = re.compile(r"\bmod\s+tests\b")
+HARNESS_TEST_MODULE = "cairo_evals_tests"
+
+
+def split_blocks(text: str) -> Iterator[str]:
+    """Yield each diagnostic's block of text (from its header to the next header)."""
+    starts = [m.start() for m in HEADER.finditer(text)]
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        yield text[start:end].strip("\n")
+
+
+def span_text(block: str) -> str | None:
+    """The source text the carets point at (`^*^` under `Vec`), or None."""
+    lines = block.splitlines()
+    for i, line in enumerate(lines):
+        if i > 0 and CARETS.match(line) and "^" in line:
+            source = lines[i - 1]
+            start = line.index("^")
+            end = line.rindex("^") + 1
+            return source[start:end].strip() or None
+    return None
+
+
+def parse_block(block: str, answer_lines: int, *, recovered: bool = False) -> Diagnostic | None:
+    """One diagnostic from one block; positions mapped to lib.cairo / tests.cairo."""
+    header = HEADER.search(block)
+    if header is None:
+        return None
+    severity = "warning" if header["sev"].startswith("warn") else "error"
+    file = line = col = None
+    loc = LOCATION.search(block)
+    if loc:
+        line, col = int(loc["line"]), int(loc["col"])
+        file = "lib.cairo"
+        if line > answer_lines:
+            file, line = "tests.cairo", line - answer_lines
+    return Diagnostic(
+        severity=severity,
+        message=header["msg"].strip(),
+        code=header["code"],
+        file=file,
+        line=line,
+        col=col,
+        recovered=recovered,
+    )
+
+
+def parse_text(text: str, answer_lines: int, *, recovered: bool = False) -> list[Diagnostic]:
+    """Every diagnostic in a compiler's text output."""
+    found = (parse_block(b, answer_lines, recovered=recovered) for b in split_blocks(text))
+    return [d for d in found if d is not None]
+
+
+def harness_tests(tests: str) -> str:
+    """The case's test module renamed to `cairo_evals_tests`, so that an answer that brings its
+    own `mod tests` does not clash with it, and a test filter can run ours only."""
+    return TEST_MODULE.sub(f"mod {HARNESS_TEST_MODULE}", tests, count=1)
+
+
+def join_sources(code: str, tests: str | None) -> tuple[str, int]:
+    """The single source file the backends compile, and the answer's line count."""
+    code = code.rstrip("\n") + "\n"
+    answer_lines = code.count("\n")
+    if tests is None:
+        return code, answer_lines
+    return code + harness_tests(tests).rstrip("\n") + "\n", answer_lines
+
+
+TEST_FN = re.compile(r"#\[test\](?:\s*#\[[^\]]*\])*\s*fn\s+(\w+)")
+
+
+def test_names(tests: str) -> list[str]:
+    """The `#[test]` functions of a test module, in order."""
+    return TEST_FN.findall(tests)
