@@ -1,9 +1,10 @@
 """A content-addressed, size-bounded disk cache of compile verdicts.
 
 The key hashes everything that decides a verdict: code, tests, kind, dependencies, backend
-and its version. Entries are small JSON files written atomically (temp file + rename), so
-pytest-xdist workers can share one cache; a per-key lock makes a second worker that asks for
-the same input wait for the first one's verdict instead of compiling it again.
+and its version, and the source of this compile layer itself. Entries are small JSON files
+written atomically (temp file + rename), so pytest-xdist workers can share one cache; a lock
+makes a second worker that asks for the same input wait for the first one's verdict instead
+of compiling it again.
 Timeouts and crashes are never cached: they say nothing about the code.
 """
 
@@ -20,12 +21,22 @@ from filelock import FileLock
 
 from ._types import CompileRequest, CompileResult
 
-SCHEMA = 1  # bump when CompileResult's meaning changes
+
+def _logic_hash() -> str:
+    """A verdict depends on this layer's own code too: any change to it starts a fresh cache."""
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for path in sorted([*here.glob("*.py"), *here.glob("*.mjs")]):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+LOGIC = _logic_hash()
 
 
 def cache_key(req: CompileRequest, backend: str, version: str) -> str:
     payload = json.dumps(
-        [SCHEMA, backend, version, req.kind, req.code, req.tests, sorted(req.dependencies)],
+        [LOGIC, backend, version, req.kind, req.code, req.tests, sorted(req.dependencies)],
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()

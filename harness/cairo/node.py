@@ -269,7 +269,9 @@ class WorkerPool:
                 worker = Worker(self._package())
                 self.started += 1
             reply = worker.call(op, deadline, self.kill_rss, **payload)
-            if not worker.alive or worker.calls >= self.max_calls or worker.rss > self.recycle_rss:
+            # A JS exception means the wasm instance trapped; its state may be poisoned.
+            spent = worker.calls >= self.max_calls or worker.rss > self.recycle_rss
+            if not worker.alive or spent or reply.error:
                 self._retire(worker)
                 worker = None
             return reply

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 
 from . import diagnostics as dx
-from ._types import CompileRequest, CompileResult, Diagnostic, TestFailure, TestRun
+from ._types import CompileRequest, CompileResult, Diagnostic, Status, TestFailure, TestRun
 from .node import WASM_CAIRO_VERSION, Reply, WorkerPool
 
 RESULT = re.compile(r"test result: (?P<verdict>ok|FAILED)\. (?P<passed>\d+) passed; (?P<failed>\d+) failed")
@@ -92,7 +92,7 @@ class WasmBackend:
             return _Run(True, int(m["passed"]), int(m["failed"]))
         if text.strip().startswith("Compilation failed"):
             return _Run(False)
-        return _Run(False, failure=f"crash: {text.strip()[:500]}")
+        return _Run(False, failure=f"crash: {text.strip().splitlines()[0][:300] if text.strip() else '?'}")
 
     # -- the verdict -----------------------------------------------------------------------
 
@@ -105,6 +105,16 @@ class WasmBackend:
         filt = f"{dx.HARNESS_TEST_MODULE}::" if req.tests else NOTHING
 
         run = self._run_tests(src, starknet, filt, deadline)
+        if run.failure and run.failure.startswith("crash") and req.tests:
+            # The runner trapped, compiling or running the tests (e.g. an unbounded loop
+            # exhausting its memory): judge the answer alone; the tests take the blame.
+            alone = self._run_tests(code, starknet, NOTHING, deadline)
+            if alone.compiled:
+                n = len(dx.test_names(req.tests)) or 1
+                failure = TestFailure(
+                    "<run>", f"the embedded test runner crashed on these tests ({run.failure})"
+                )
+                return self._result(True, start, notes, tests=TestRun(0, n, (failure,)))
         if run.failure:
             return self._failed_call(run.failure, start, notes, timeout)
 
@@ -138,6 +148,17 @@ class WasmBackend:
                 )
         if not ok:
             diagnostics += self._diagnose(code, answer_lines, req.kind, deadline)
+        return self._result(ok, start, notes, diagnostics, tests)
+
+    def _result(
+        self,
+        ok: bool,
+        start: float,
+        notes: list[str],
+        diagnostics: list[Diagnostic] | tuple[Diagnostic, ...] = (),
+        tests: TestRun | None = None,
+        status: Status | None = None,
+    ) -> CompileResult:
         return CompileResult(
             ok=ok,
             backend=self.name,
@@ -145,7 +166,7 @@ class WasmBackend:
             duration_s=round(time.monotonic() - start, 3),
             diagnostics=tuple(diagnostics),
             tests=tests,
-            status="ok" if ok else "error",
+            status=status or ("ok" if ok else "error"),
             notes=tuple(notes),
         )
 
@@ -161,21 +182,14 @@ class WasmBackend:
         return code, notes
 
     def _failed_call(self, failure: str, start: float, notes: list[str], timeout: float) -> CompileResult:
+        status: Status = "crash"
         if failure == "timeout":
             status, code, msg = "timeout", "timeout", f"did not finish within {timeout:g} s; worker killed"
         elif failure == "memory":
-            status, code, msg = "crash", "memory", "the compiler passed its memory bound; worker killed"
+            code, msg = "memory", "the compiler passed its memory bound; worker killed"
         else:
-            status, code, msg = "crash", "backend-crash", f"the embedded compiler failed: {failure}"
-        return CompileResult(
-            ok=False,
-            backend=self.name,
-            backend_version=self.version(),
-            duration_s=round(time.monotonic() - start, 3),
-            diagnostics=(Diagnostic("error", msg, code=code),),
-            status=status,  # type: ignore[arg-type]
-            notes=tuple(notes),
-        )
+            code, msg = "backend-crash", f"the embedded compiler failed: {failure}"
+        return self._result(False, start, notes, (Diagnostic("error", msg, code=code),), status=status)
 
     def _name_failures(
         self, src: str, starknet: bool, names: list[str], run: _Run, tests: str, deadline: float

@@ -1,0 +1,471 @@
+"""Suite files: YAML in, frozen `Suite`/`Case` dataclasses out, or every error at once.
+
+Validation is declared once as pydantic models (which also give the published JSON Schema,
+`cairo-evals schema`); the YAML node tree gives each error its line. A suite with errors
+raises `SuiteError` listing all of them, each as
+`suites/x.yaml:14: case 'erc20-basic': field 'quer': unknown field (did you mean 'query'?)`.
+
+Paths (`golden:`, `tests:`) are relative to the suite's root: the folder above `suites/`
+when the file lives in a `suites/` folder, else the suite file's own folder. A value that is
+one line without spaces ending in `.cairo` is a path; anything else is inline Cairo.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+CaseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=80)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExpectModel(_Strict):
+    must_contain: list[str] = Field(
+        default_factory=list, description="Substrings a correct answer's code must contain."
+    )
+    must_not_contain: list[str] = Field(
+        default_factory=list,
+        description="Substrings a correct answer's code never contains (e.g. Rust-isms: 'Vec<').",
+    )
+
+
+class ChatMessageModel(_Strict):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class ScoringModel(_Strict):
+    compile: float = Field(0.3, ge=0, description="Weight of 'the code compiles' (0/1).")
+    tests: float = Field(0.4, ge=0, description="Weight of the fraction of the case's tests passed.")
+    judge: float = Field(0.3, ge=0, description="Weight of the judge's score (0..1).")
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> ScoringModel:
+        if self.compile + self.tests + self.judge <= 0:
+            raise ValueError("the weights must not all be 0")
+        return self
+
+
+class GateModel(_Strict):
+    mean_score: Fraction | None = Field(None, description="Minimum mean case score.")
+    compile_rate: Fraction | None = Field(None, description="Minimum share of cases that compile.")
+    tests_pass_rate: Fraction | None = Field(None, description="Minimum share of cases whose tests all pass.")
+
+
+class ThresholdsModel(GateModel):
+    tags: dict[str, GateModel] = Field(default_factory=dict, description="Gates on the cases carrying a tag.")
+
+
+class CaseModel(_Strict):
+    id: CaseId = Field(description="Unique within the suite; names the pytest item suite::id.")
+    query: str = Field(min_length=1, description="What the program under test is asked.")
+    golden: str = Field(
+        min_length=1, description="Golden reference: a path (relative to the suite root) or inline Cairo."
+    )
+    tests: str | None = Field(
+        None, description="Cairo test module appended to the answer: a path or inline Cairo."
+    )
+    kind: Literal["contract", "program"] = Field(description="Starknet contract or plain Cairo.")
+    tags: list[str] = Field(default_factory=list)
+    split: Literal["train", "val", "test"] = Field(
+        "test", description="Optimizers train on train/val and never see test."
+    )
+    expect: ExpectModel = Field(default_factory=ExpectModel)
+    min_score: Fraction | None = Field(None, description="This case fails below this score.")
+    chat_history: list[ChatMessageModel] = Field(default_factory=list)
+    weight: float = Field(1.0, gt=0, description="Weight of the case in the suite's mean.")
+
+
+class SuiteModel(_Strict):
+    suite: CaseId = Field(description="The suite's name.")
+    description: str = ""
+    program: str | None = Field(None, description="Default program under test (--program overrides).")
+    lm: str | None = Field(None, description="Default LM (--lm overrides), e.g. replay:recordings/x.jsonl.")
+    judge: str = Field("heuristic", description="'heuristic' or an LM string (--judge-lm overrides).")
+    compiler: Literal["auto", "scarb", "wasm"] = "auto"
+    scoring: ScoringModel = Field(default_factory=ScoringModel)
+    thresholds: ThresholdsModel = Field(default_factory=ThresholdsModel)
+    dependencies: dict[str, str] = Field(
+        default_factory=dict, description="Extra Scarb dependencies, e.g. {openzeppelin: '2.0.0'}."
+    )
+    cases: list[CaseModel] = Field(min_length=1)
+
+
+def json_schema() -> dict[str, Any]:
+    schema = SuiteModel.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "cairo-evals suite"
+    return schema
+
+
+# -- the dataclasses the rest of the harness sees -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expect:
+    must_contain: tuple[str, ...] = ()
+    must_not_contain: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scoring:
+    compile: float = 0.3
+    tests: float = 0.4
+    judge: float = 0.3
+
+
+@dataclass(frozen=True)
+class Gate:
+    mean_score: float | None = None
+    compile_rate: float | None = None
+    tests_pass_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds(Gate):
+    tags: tuple[tuple[str, Gate], ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    suite: str
+    id: str
+    query: str
+    golden: str  # the golden reference's Cairo source
+    kind: Literal["contract", "program"]
+    tests: str | None = None  # the Cairo test module's source
+    golden_path: str | None = None
+    tests_path: str | None = None
+    tags: tuple[str, ...] = ()
+    split: Literal["train", "val", "test"] = "test"
+    expect: Expect = Expect()
+    min_score: float | None = None
+    chat_history: tuple[tuple[str, str], ...] = ()
+    weight: float = 1.0
+    line: int = 0
+
+    @property
+    def nodeid(self) -> str:
+        return f"{self.suite}::{self.id}"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    path: str
+    cases: tuple[Case, ...]
+    description: str = ""
+    program: str | None = None
+    lm: str | None = None
+    judge: str = "heuristic"
+    compiler: Literal["auto", "scarb", "wasm"] = "auto"
+    scoring: Scoring = Scoring()
+    thresholds: Thresholds = Thresholds()
+    dependencies: tuple[tuple[str, str], ...] = ()
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+    case: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        parts = [f"{self.file}:{self.line}:"]
+        if self.case:
+            parts.append(f"case '{self.case}':")
+        if self.field:
+            parts.append(f"field '{self.field}':")
+        parts.append(self.message)
+        return " ".join(parts)
+
+
+class SuiteError(ValueError):
+    """A suite file is invalid; `problems` lists every error found in it."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+# -- loading --------------------------------------------------------------------------------
+
+
+def suite_root(path: Path) -> Path:
+    parent = path.resolve().parent
+    return parent.parent if parent.name == "suites" else parent
+
+
+def _is_path(value: str) -> bool:
+    return "\n" not in value.strip() and " " not in value.strip() and value.strip().endswith(".cairo")
+
+
+def _line(node: yaml.Node | None, loc: Iterable[Any]) -> int:
+    """1-based line of the YAML node at `loc` (or of the nearest ancestor that exists)."""
+    if node is None:
+        return 1
+    line = node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    line, node = key.start_mark.line + 1, value
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
+    """The model whose fields are valid at `loc` (for 'did you mean')."""
+    model: Any = SuiteModel
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        if model is ThresholdsModel and part == "tags":
+            return GateModel
+        field = model.model_fields.get(part)
+        if field is None:
+            return model
+        model = next(
+            (t for t in _types_of(field.annotation) if isinstance(t, type) and issubclass(t, BaseModel)),
+            None,
+        )
+    return model
+
+
+def _types_of(annotation: Any) -> list[Any]:
+    args = getattr(annotation, "__args__", ())
+    return [annotation, *[t for a in args for t in _types_of(a)]]
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind, loc, value = err["type"], err["loc"], err.get("input")
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        options = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(str(loc[-1]), options, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(options)})"
+        return "unknown field" + hint
+    if kind == "missing":
+        return "missing (required)"
+    if kind == "literal_error":
+        return f"{err['msg'].lower()} (got {value!r})"
+    if kind in ("greater_than_equal", "less_than_equal") and err.get("ctx", {}).get("le", 1) == 1:
+        return f"must be between 0 and 1 (got {value!r})"
+    if kind == "too_short" and loc == ("cases",):
+        return "the suite has no cases"
+    return (
+        f"{err['msg']} (got {value!r})"
+        if value is not None and not isinstance(value, dict | list)
+        else err["msg"]
+    )
+
+
+def load_suite(path: str | Path) -> Suite:
+    """Load and validate one suite file; raise `SuiteError` with every problem found."""
+    path = Path(path)
+    shown = str(path)
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise SuiteError([Problem(shown, 1, f"cannot read suite file: {e.strerror}")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(e, "problem", None) or str(e)
+        raise SuiteError([Problem(shown, line, f"YAML syntax error: {reason}")]) from None
+    if not isinstance(data, dict):
+        raise SuiteError([Problem(shown, 1, "a suite is a mapping with 'suite:' and 'cases:'")])
+
+    raw_cases = data.get("cases") if isinstance(data.get("cases"), list) else []
+
+    def case_id(loc: Sequence[Any]) -> str | None:
+        if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int) and loc[1] < len(raw_cases):
+            item = raw_cases[loc[1]]
+            return str(item.get("id")) if isinstance(item, dict) and item.get("id") else f"#{loc[1] + 1}"
+        return None
+
+    def field_of(loc: Sequence[Any]) -> str | None:
+        rest = loc[2:] if case_id(loc) else loc
+        return ".".join(str(p) for p in rest) or None
+
+    problems: list[Problem] = []
+    model: SuiteModel | None = None
+    try:
+        model = SuiteModel.model_validate(data)
+    except ValidationError as e:
+        for err in e.errors():
+            loc = err["loc"]
+            problems.append(Problem(shown, _line(node, loc), _message(err), case_id(loc), field_of(loc)))
+
+    root = suite_root(path)
+    problems += _check_semantics(data, raw_cases, node, shown, root)
+    if problems or model is None:
+        problems.sort(key=lambda p: p.line)
+        raise SuiteError(problems)
+    return _build(model, node, shown, root)
+
+
+def _check_semantics(
+    data: dict[str, Any], raw_cases: list[Any], node: yaml.Node, shown: str, root: Path
+) -> list[Problem]:
+    """What a schema cannot say: unique ids, files that exist, tags that are used."""
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    used_tags: set[str] = set()
+    for i, item in enumerate(raw_cases):
+        if not isinstance(item, dict):
+            continue
+        cid = str(item.get("id", f"#{i + 1}"))
+        if "id" in item:
+            line = _line(node, ("cases", i, "id"))
+            if cid in seen:
+                problems.append(
+                    Problem(shown, line, f"duplicate id (first used on line {seen[cid]})", cid, "id")
+                )
+            seen.setdefault(cid, line)
+        if isinstance(item.get("tags"), list):
+            used_tags.update(str(t) for t in item["tags"])
+        for key in ("golden", "tests"):
+            value = item.get(key)
+            if isinstance(value, str) and _is_path(value) and not (root / value).is_file():
+                problems.append(
+                    Problem(
+                        shown,
+                        _line(node, ("cases", i, key)),
+                        f"file not found: {value} (looked in {root})",
+                        cid,
+                        key,
+                    )
+                )
+    thresholds = data.get("thresholds")
+    tags = thresholds.get("tags") if isinstance(thresholds, dict) else None
+    if isinstance(tags, dict):
+        for tag in tags:
+            if str(tag) not in used_tags:
+                close = difflib.get_close_matches(str(tag), sorted(used_tags), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(
+                    Problem(
+                        shown,
+                        _line(node, ("thresholds", "tags", tag)),
+                        f"unknown tag '{tag}': no case has it{hint}",
+                        None,
+                        f"thresholds.tags.{tag}",
+                    )
+                )
+    return problems
+
+
+def _source(value: str | None, root: Path) -> tuple[str | None, str | None]:
+    if value is None:
+        return None, None
+    if _is_path(value):
+        return (root / value).read_text(), value
+    return value, None
+
+
+def _gate(g: GateModel) -> Gate:
+    return Gate(g.mean_score, g.compile_rate, g.tests_pass_rate)
+
+
+def _build(model: SuiteModel, node: yaml.Node, shown: str, root: Path) -> Suite:
+    cases = []
+    for i, c in enumerate(model.cases):
+        golden, golden_path = _source(c.golden, root)
+        tests, tests_path = _source(c.tests, root)
+        assert golden is not None
+        cases.append(
+            Case(
+                suite=model.suite,
+                id=c.id,
+                query=c.query.strip(),
+                golden=golden,
+                golden_path=golden_path,
+                tests=tests,
+                tests_path=tests_path,
+                kind=c.kind,
+                tags=tuple(c.tags),
+                split=c.split,
+                expect=Expect(tuple(c.expect.must_contain), tuple(c.expect.must_not_contain)),
+                min_score=c.min_score,
+                chat_history=tuple((m.role, m.content) for m in c.chat_history),
+                weight=c.weight,
+                line=_line(node, ("cases", i)),
+            )
+        )
+    t = model.thresholds
+    return Suite(
+        name=model.suite,
+        path=shown,
+        cases=tuple(cases),
+        description=model.description,
+        program=model.program,
+        lm=model.lm,
+        judge=model.judge,
+        compiler=model.compiler,
+        scoring=Scoring(model.scoring.compile, model.scoring.tests, model.scoring.judge),
+        thresholds=Thresholds(
+            t.mean_score,
+            t.compile_rate,
+            t.tests_pass_rate,
+            tuple((k, _gate(v)) for k, v in t.tags.items()),
+        ),
+        dependencies=tuple(model.dependencies.items()),
+    )
+
+
+def discover(paths: Sequence[str | Path] = ()) -> list[Path]:
+    """Suite files named by `paths` (files, folders or globs); default: `suites/*.yaml`."""
+    from .paths import project_root
+
+    if not paths:
+        paths = [project_root() / "suites"]
+    found: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found += sorted([*p.glob("*.yaml"), *p.glob("*.yml")])
+        elif any(ch in str(p) for ch in "*?["):
+            found += sorted(Path(x) for x in glob.glob(str(p)))
+        else:
+            found.append(p)
+    return found
+
+
+def load_suites(paths: Sequence[str | Path] = ()) -> list[Suite]:
+    """Every suite named (default: all under suites/); errors of all files in one SuiteError."""
+    suites, problems = [], []
+    for path in discover(paths):
+        try:
+            suites.append(load_suite(path))
+        except SuiteError as e:
+            problems += e.problems
+    if problems:
+        raise SuiteError(problems)
+    return suites

@@ -1,0 +1,205 @@
+"""The suite loader: valid files load into dataclasses; each kind of mistake is reported with
+file, line, case id and field, and all mistakes of a file come out together."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from harness.cli import main
+from harness.suite import SuiteError, json_schema, load_suite, load_suites
+
+REPO = Path(__file__).resolve().parents[1]
+
+VALID = """\
+suite: demo
+description: A tiny suite.
+scoring: {compile: 0.3, tests: 0.4, judge: 0.3}
+thresholds:
+  mean_score: 0.7
+  tags:
+    math: {mean_score: 0.5}
+cases:
+  - id: add-one
+    query: "Write `add_one(x: u32) -> u32`."
+    golden: golden/add_one.cairo
+    tests: golden/add_one.tests.cairo
+    kind: program
+    tags: [math]
+    split: train
+    expect: {must_contain: ["fn add_one"], must_not_contain: ["usize"]}
+  - id: inline
+    query: "Write `two() -> u8`."
+    golden: |
+      fn two() -> u8 { 2 }
+    kind: program
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "suites").mkdir()
+    (tmp_path / "golden").mkdir()
+    (tmp_path / "golden/add_one.cairo").write_text("pub fn add_one(x: u32) -> u32 { x + 1 }\n")
+    (tmp_path / "golden/add_one.tests.cairo").write_text("#[cfg(test)]\nmod tests {}\n")
+    return tmp_path
+
+
+def write(project: Path, text: str) -> Path:
+    path = project / "suites" / "demo.yaml"
+    path.write_text(text)
+    return path
+
+
+def problems(path: Path) -> list[str]:
+    with pytest.raises(SuiteError) as e:
+        load_suite(path)
+    return [str(p) for p in e.value.problems]
+
+
+def test_valid_suite_loads_into_frozen_dataclasses(project: Path) -> None:
+    suite = load_suite(write(project, VALID))
+    assert suite.name == "demo" and len(suite.cases) == 2
+    first, inline = suite.cases
+    assert first.golden.startswith("pub fn add_one") and first.golden_path == "golden/add_one.cairo"
+    assert first.tests == "#[cfg(test)]\nmod tests {}\n"
+    assert first.tags == ("math",) and first.split == "train" and first.line == 9
+    assert first.expect.must_not_contain == ("usize",)
+    assert inline.golden == "fn two() -> u8 { 2 }\n" and inline.golden_path is None
+    assert inline.split == "test"  # optimizers never see a case unless it says otherwise
+    assert suite.thresholds.tags[0][0] == "math"
+    with pytest.raises(AttributeError):
+        first.id = "x"  # type: ignore[misc]
+
+
+def test_unknown_field_names_line_case_and_suggestion(project: Path) -> None:
+    path = write(project, VALID.replace('    query: "Write `add_one', '    quer: "Write `add_one'))
+    found = problems(path)
+    assert f"{path}:10: case 'add-one': field 'quer': unknown field (did you mean 'query'?)" in found
+    assert f"{path}:9: case 'add-one': field 'query': missing (required)" in found
+
+
+def test_missing_required_field(project: Path) -> None:
+    path = write(project, VALID.replace("    kind: program\n    tags", "    tags"))
+    assert problems(path) == [f"{path}:9: case 'add-one': field 'kind': missing (required)"]
+
+
+def test_duplicate_ids(project: Path) -> None:
+    path = write(project, VALID.replace("id: inline", "id: add-one"))
+    assert problems(path) == [f"{path}:17: case 'add-one': field 'id': duplicate id (first used on line 9)"]
+
+
+def test_missing_golden_file(project: Path) -> None:
+    path = write(project, VALID.replace("golden: golden/add_one.cairo", "golden: golden/nope.cairo"))
+    (found,) = problems(path)
+    assert found.startswith(f"{path}:11: case 'add-one': field 'golden': file not found: golden/nope.cairo")
+
+
+def test_missing_tests_file(project: Path) -> None:
+    path = write(project, VALID.replace("tests: golden/add_one.tests.cairo", "tests: golden/t.cairo"))
+    (found,) = problems(path)
+    assert found.startswith(f"{path}:12: case 'add-one': field 'tests': file not found")
+
+
+def test_unknown_tag_in_thresholds(project: Path) -> None:
+    path = write(project, VALID.replace("    math: {mean_score: 0.5}", "    maths: {mean_score: 0.5}"))
+    assert problems(path) == [
+        f"{path}:7: field 'thresholds.tags.maths': unknown tag 'maths': no case has it (did you mean 'math'?)"
+    ]
+
+
+def test_threshold_outside_unit_interval(project: Path) -> None:
+    path = write(project, VALID.replace("mean_score: 0.7", "mean_score: 1.5"))
+    assert problems(path) == [f"{path}:5: field 'thresholds.mean_score': must be between 0 and 1 (got 1.5)"]
+
+
+def test_bad_choice(project: Path) -> None:
+    path = write(project, VALID.replace("kind: program\n    tags", "kind: contrct\n    tags"))
+    (found,) = problems(path)
+    assert found.startswith(
+        f"{path}:13: case 'add-one': field 'kind': input should be 'contract' or 'program'"
+    )
+
+
+def test_yaml_syntax_error(project: Path) -> None:
+    path = write(project, VALID.replace("  - id: inline", "  - id: [inline"))
+    (found,) = problems(path)
+    assert found.startswith(f"{path}:") and "YAML syntax error" in found
+
+
+def test_empty_suite(project: Path) -> None:
+    path = write(project, "suite: demo\ncases: []\n")
+    assert problems(path) == [f"{path}:2: field 'cases': the suite has no cases"]
+
+
+def test_not_a_mapping(project: Path) -> None:
+    path = write(project, "- just\n- a list\n")
+    assert problems(path) == [f"{path}:1: a suite is a mapping with 'suite:' and 'cases:'"]
+
+
+def test_all_errors_of_a_file_are_collected(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    planted = (
+        VALID.replace("mean_score: 0.7", "mean_score: 7")
+        .replace('    query: "Write `add_one', '    quer: "Write `add_one')
+        .replace("golden: golden/add_one.cairo", "golden: golden/gone.cairo")
+        .replace("id: inline", "id: add-one")
+    )
+    path = write(project, planted)
+    assert main(["validate", str(path)]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    # 4 mistakes; the misspelt 'quer' also leaves 'query' missing, reported on the case's line.
+    assert [line.split(":")[1] for line in lines] == ["5", "9", "10", "11", "17"]
+    assert all(line.startswith(f"{path}:") for line in lines)
+
+
+def test_errors_of_several_files_are_all_reported(project: Path) -> None:
+    write(project, VALID.replace("mean_score: 0.7", "mean_score: -1"))
+    (project / "suites" / "other.yaml").write_text("suite: other\ncases: []\n")
+    with pytest.raises(SuiteError) as e:
+        load_suites([project / "suites"])
+    assert {Path(p.file).name for p in e.value.problems} == {"demo.yaml", "other.yaml"}
+
+
+def test_published_schema_accepts_the_starter_suites_and_rejects_typos() -> None:
+    schema = json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for path in sorted((REPO / "suites").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text())
+        assert list(validator.iter_errors(data)) == [], path
+        data["cases"][0]["quer"] = "typo"
+        assert any("quer" in e.message for e in validator.iter_errors(data))
+
+
+def test_schema_command_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "query" in schema["$defs"]["CaseModel"]["properties"]
+
+
+def test_starter_suites_validate(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(REPO / "suites")]) == 0
+    out = capsys.readouterr().out
+    assert "cairo-basics.yaml: ok" in out and "starknet-contracts.yaml: ok" in out
+
+
+def test_validate_reports_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "missing.yaml")]) == 1
+    assert "cannot read suite file" in capsys.readouterr().err
+
+
+def test_inline_golden_keeps_its_lines(project: Path) -> None:
+    text = VALID + (
+        "  - id: multi\n"
+        "    query: Write two functions.\n"
+        "    golden: |\n"
+        "      fn a() {}\n"
+        "      fn b() {}\n"
+        "    kind: program\n"
+    )
+    suite = load_suite(write(project, text))
+    assert suite.cases[-1].golden == "fn a() {}\nfn b() {}\n"

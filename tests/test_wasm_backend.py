@@ -1,0 +1,156 @@
+"""The embedded wasm compiler, for real (wasm-cairo under Node).
+
+Each compile takes 5–50 s, so the inputs are few and small, and verdicts are cached on disk
+(the cache key includes this layer's source, so a change to it recompiles).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.cairo import Compiler, CompileResult
+from harness.cairo.node import WorkerPool
+from harness.cairo.wasm import NO_DETAIL, WasmBackend
+
+pytestmark = pytest.mark.wasm
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "examples"
+HERE = Path(__file__).parent / "cairo"
+
+
+def split(path: Path) -> tuple[str, str]:
+    code, tests = path.read_text().split("#[cfg(test)]")
+    return code, "#[cfg(test)]" + tests
+
+
+COUNTER_CODE, COUNTER_TESTS = split(HERE / "counter.cairo")
+AVG_CODE, AVG_TESTS = split(HERE / "checked_average.cairo")
+ARTIFACTS = ("Unsupported attribute", "ContractState", "Ambiguous method call", "Plugin diagnostic")
+
+
+@pytest.fixture(scope="module")
+def compiler() -> Iterator[Compiler]:
+    with Compiler("wasm", timeout=240) as c:
+        yield c
+
+
+def assert_no_artifacts(result: CompileResult) -> None:
+    for d in result.diagnostics:
+        assert not any(a in d.message for a in ARTIFACTS), d
+
+
+def test_correct_contract_compiles_and_its_tests_pass(compiler: Compiler) -> None:
+    result = compiler.compile(COUNTER_CODE, "contract", COUNTER_TESTS)
+    assert result.ok and result.status == "ok" and result.diagnostics == ()
+    assert result.tests is not None and (result.tests.passed, result.tests.failed) == (2, 0)
+    assert result.backend == "wasm" and "0.10.2" in result.backend_version
+    again = compiler.compile(COUNTER_CODE, "contract", COUNTER_TESTS)
+    assert again.cached and again.tests == result.tests
+
+
+def test_vec_in_contract_is_reported_by_name_and_line(compiler: Compiler) -> None:
+    code = COUNTER_CODE.replace(
+        "        fn get(self: @ContractState) -> u64 {",
+        "        fn history(self: @ContractState) -> Vec<u64> {\n"
+        "            let v: Vec<u64> = Vec::new();\n            v\n        }\n"
+        "        fn get(self: @ContractState) -> u64 {",
+    )
+    result = compiler.compile(code, "contract")
+    assert not result.ok and result.status == "error"
+    vec = [d for d in result.errors if "`Vec`" in d.message]
+    assert vec and vec[0].file == "lib.cairo" and vec[0].line == 16 and vec[0].recovered
+    assert_no_artifacts(result)
+
+
+def test_contract_type_error_is_recovered_or_honestly_undetailed(compiler: Compiler) -> None:
+    code = COUNTER_CODE.replace(
+        "self.count.read()\n        }", "let wide: u128 = 7;\n            wide\n        }", 1
+    )
+    result = compiler.compile(code, "contract")
+    assert not result.ok
+    assert_no_artifacts(result)
+    messages = [d.message for d in result.errors]
+    assert any('Expected: "core::integer::u64", found: "core::integer::u128"' in m for m in messages) or (
+        messages == [NO_DETAIL]
+    )
+
+
+def test_program_type_error_has_the_compilers_own_text_and_location(compiler: Compiler) -> None:
+    code = AVG_CODE.replace("Option::Some(sum / values.len())", "let r: u64 = sum;\n    Option::Some(r)")
+    result = compiler.compile(code, "program")
+    assert not result.ok
+    first = result.errors[0]
+    assert first.message.startswith("Unexpected argument type.") and not first.recovered
+    assert (first.file, first.line, first.col) == ("lib.cairo", 21, 18)
+
+
+def test_broken_assertion_names_the_failing_test(compiler: Compiler) -> None:
+    broken = AVG_TESTS.replace("Option::Some(5)", "Option::Some(6)")
+    result = compiler.compile(AVG_CODE, "program", broken)
+    assert result.ok and result.tests is not None
+    assert (result.tests.passed, result.tests.failed) == (2, 1)
+    (failure,) = result.tests.failures
+    assert failure.name == "averages"
+    assert "Option::Some(6)" in failure.message and "no panic message" in failure.message
+
+
+def test_tests_that_cannot_bind_fail_the_tests_not_the_compile(compiler: Compiler) -> None:
+    renamed = AVG_CODE.replace("checked_average", "average_checked")
+    result = compiler.compile(renamed, "program", AVG_TESTS)
+    assert result.ok and result.tests is not None
+    assert (result.tests.passed, result.tests.failed) == (0, 3)
+    assert "`checked_average`" in result.tests.failures[0].message
+    assert all(d.file == "tests.cairo" for d in result.diagnostics)
+    assert not any("assert_eq" in d.message for d in result.diagnostics)  # test-only macro artifact
+
+
+def test_answer_with_its_own_tests_module_does_not_clash(compiler: Compiler) -> None:
+    own = (
+        AVG_CODE
+        + "\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn mine() {\n        assert!(false);\n    }\n}\n"
+    )
+    result = compiler.compile(own, "program", AVG_TESTS)
+    assert result.ok and result.tests is not None
+    assert (result.tests.passed, result.tests.failed) == (3, 0)  # only the case's tests ran
+
+
+def test_executable_attribute_is_bridged_and_said(compiler: Compiler) -> None:
+    code = "#[executable]\nfn main() -> u32 {\n    42\n}\n"
+    result = compiler.compile(code, "program")
+    assert result.ok
+    assert any("#[executable]" in note for note in result.notes)
+
+
+def test_runaway_loop_in_a_test_fails_the_tests_not_the_compile(compiler: Compiler) -> None:
+    """The embedded runner traps on a loop that never ends (it does not report out-of-gas):
+    the answer alone still compiles, so the crash is charged to the tests, and the trapped
+    worker is retired."""
+    hang = AVG_TESTS.replace(
+        "fn averages() {",
+        "fn averages() {\n        let mut i: u64 = 0;\n        while i != 1 {\n            i += 2;\n        }"
+        ";",
+    )
+    result = compiler.compile(AVG_CODE, "program", hang)
+    assert result.ok and result.tests is not None and result.tests.passed == 0
+    assert "crashed" in result.tests.failures[0].message
+    assert compiler.compile("fn two() -> u8 {\n    2\n}\n", "program").ok
+
+
+def test_call_over_its_deadline_times_out_and_the_pool_keeps_working() -> None:
+    """A compile that outlives its timeout (3 s here; a contract takes 5 s or more) is killed."""
+    backend = WasmBackend(WorkerPool(size=1))
+    with Compiler(backend, cache=False, timeout=3) as compiler:
+        start = time.monotonic()
+        result = compiler.compile(COUNTER_CODE, "contract", COUNTER_TESTS)
+        elapsed = time.monotonic() - start
+        assert result.status == "timeout" and not result.ok
+        assert result.diagnostics[0].code == "timeout"
+        assert elapsed <= 3 + 5
+        compiler.timeout = 240
+        after = compiler.compile("fn one() -> u8 {\n    1\n}\n", "program")
+        assert after.ok and after.status == "ok"
+        assert backend.pool.started == 2  # the killed worker was replaced
