@@ -204,7 +204,7 @@ class Worker:
             return Reply(None, self.stderr_tail(), 0, 0, failure="crash")
         data = json.loads(line)
         self.rss = int(data.get("rss", 0))
-        self.peak_rss = max(self.peak_rss, self.rss)
+        self.peak_rss = max(self.peak_rss, self.rss, int(data.get("max_rss", 0)))
         return Reply(data.get("output"), data.get("error"), float(data.get("ms", 0)), self.rss)
 
     @property

@@ -35,6 +35,7 @@ rl.on('line', (line) => {
     if (!fn) throw new Error('unknown op ' + req.op);
     output = fn(req);
   } catch (e) { error = String((e && e.stack) || e); }
-  reply({id: req.id, output, error, logs: captured, ms: performance.now() - t0, rss: process.memoryUsage().rss});
+  reply({id: req.id, output, error, logs: captured, ms: performance.now() - t0,
+         rss: process.memoryUsage().rss, max_rss: process.resourceUsage().maxRSS * 1024});
 });
 rl.on('close', () => process.exit(0));

@@ -1,0 +1,79 @@
+"""The command line, end to end, with the real embedded compiler where it compiles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+AVERAGE = REPO / "tests" / "cairo" / "checked_average.cairo"
+
+
+@pytest.mark.wasm
+def test_check_golden_passes_every_golden_of_the_starter_suites(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-golden", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) >= 14
+    assert all(r["ok"] and r["tests"]["failed"] == 0 and r["tests"]["passed"] >= 2 for r in rows), [
+        r["case"] for r in rows if not r["ok"]
+    ]
+    assert {r["case"].split("::")[0] for r in rows} == {"cairo-basics", "starknet-contracts"}
+
+
+@pytest.mark.wasm
+def test_check_golden_fails_on_a_golden_whose_test_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "suites").mkdir()
+    (tmp_path / "golden").mkdir()
+    (tmp_path / "golden" / "two.cairo").write_text("pub fn two() -> u8 {\n    3\n}\n")
+    (tmp_path / "golden" / "two.tests.cairo").write_text(
+        "#[cfg(test)]\nmod tests {\n    #[test]\n    fn is_two() {\n"
+        "        assert_eq!(super::two(), 2);\n    }\n}\n"
+    )
+    suite = tmp_path / "suites" / "s.yaml"
+    suite.write_text(
+        "suite: s\ncases:\n  - id: two\n    query: Write `two() -> u8`.\n"
+        "    golden: golden/two.cairo\n    tests: golden/two.tests.cairo\n    kind: program\n"
+    )
+    assert main(["check-golden", str(suite)]) == 1
+    captured = capsys.readouterr()
+    assert "0/1 goldens compile and pass their tests" in captured.out
+    assert "s::two: golden reference (golden/two.cairo)" in captured.err
+    assert "is_two: failed" in captured.err and "assert_eq!(super::two(), 2);" in captured.err
+
+
+@pytest.mark.wasm
+def test_compile_prints_json_and_exits_0_when_it_compiles(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compile", str(AVERAGE), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["ok"] and result["backend"] == "wasm" and result["tests"] is None
+
+
+def test_invalid_suite_is_a_configuration_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("suite: s\ncases: []\n")
+    assert main(["check-golden", str(bad)]) == 2
+    assert f"{bad}:2: field 'cases': the suite has no cases" in capsys.readouterr().err
+
+
+def test_missing_scarb_says_what_was_looked_for(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert main(["compile", str(AVERAGE), "--compiler", "scarb"]) == 2
+    err = capsys.readouterr().err
+    assert "`scarb` was not found on PATH" in err and "--compiler wasm" in err
+
+
+def test_missing_node_lists_both_backends(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert main(["compile", str(AVERAGE)]) == 2
+    err = capsys.readouterr().err
+    assert "looked for `scarb` on PATH" in err and "`node`" in err
