@@ -39,7 +39,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for problem in e.problems:
                 print(str(problem), file=sys.stderr)
             continue
-        print(f"{path}: ok ({len(suite.cases)} cases)")
+        print(f"{suite.path}: ok ({len(suite.cases)} cases)")
     return 1 if failed else 0
 
 

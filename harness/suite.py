@@ -286,7 +286,10 @@ def _message(err: dict[str, Any]) -> str:
 def load_suite(path: str | Path) -> Suite:
     """Load and validate one suite file; raise `SuiteError` with every problem found."""
     path = Path(path)
-    shown = str(path)
+    try:  # as the user would type it: relative to where they stand, when it is below
+        shown = str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(path)
     try:
         text = path.read_text()
     except OSError as e:

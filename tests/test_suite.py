@@ -203,3 +203,9 @@ def test_inline_golden_keeps_its_lines(project: Path) -> None:
     )
     suite = load_suite(write(project, text))
     assert suite.cases[-1].golden == "fn a() {}\nfn b() {}\n"
+
+
+def test_committed_schema_is_current() -> None:
+    """suites/*.yaml point editors at ../suite.schema.json: it must match the loader."""
+    committed = json.loads((REPO / "suite.schema.json").read_text())
+    assert committed == json_schema(), "run: cairo-evals schema > suite.schema.json"
