@@ -18,7 +18,6 @@ from harness.cairo.wasm import NO_DETAIL, WasmBackend
 
 pytestmark = pytest.mark.wasm
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "examples"
 HERE = Path(__file__).parent / "cairo"
 
 

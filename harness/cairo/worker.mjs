@@ -18,7 +18,6 @@ const ops = {
   // runTests(src, allowWarnings, filter, includeIgnored, ignored, starknet, profiler, gasDisabled, printResourceUsage)
   run_tests: (r) => wasm.runTests(r.src, true, r.filter || '', false, false, !!r.starknet, '', false, false),
   compile_program: (r) => wasm.compileCairoProgram(r.src, false),
-  compile_contract: (r) => wasm.compileStarknetContract(r.src, true, false),
 };
 
 reply({ready: true, rss: process.memoryUsage().rss});
