@@ -260,14 +260,20 @@ def _types_of(annotation: Any) -> list[Any]:
     return [annotation, *[t for a in args for t in _types_of(a)]]
 
 
+def _suggestion(loc: Sequence[Any]) -> str | None:
+    """The known field closest to the unknown one at `loc`, if any is close."""
+    model = _model_at(loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields) if model else [], n=1)
+    return close[0] if close else None
+
+
 def _message(err: dict[str, Any]) -> str:
     kind, loc, value = err["type"], err["loc"], err.get("input")
     if kind == "extra_forbidden":
+        close = _suggestion(loc)
         model = _model_at(loc[:-1])
-        options = list(model.model_fields) if model else []
-        close = difflib.get_close_matches(str(loc[-1]), options, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(options)})"
-        return "unknown field" + hint
+        options = ", ".join(model.model_fields) if model else ""
+        return "unknown field" + (f" (did you mean '{close}'?)" if close else f" (allowed: {options})")
     if kind == "missing":
         return "missing (required)"
     if kind == "literal_error":
@@ -322,8 +328,16 @@ def load_suite(path: str | Path) -> Suite:
     try:
         model = SuiteModel.model_validate(data)
     except ValidationError as e:
-        for err in e.errors():
+        errors = e.errors()
+        # A misspelt field is one mistake: "unknown 'quer' (did you mean 'query'?)" already
+        # says what "missing 'query'" would, so the latter is not reported again.
+        suggested = {
+            (*err["loc"][:-1], _suggestion(err["loc"])) for err in errors if err["type"] == "extra_forbidden"
+        }
+        for err in errors:
             loc = err["loc"]
+            if err["type"] == "missing" and tuple(loc) in suggested:
+                continue
             problems.append(Problem(shown, _line(node, loc), _message(err), case_id(loc), field_of(loc)))
 
     root = suite_root(path)

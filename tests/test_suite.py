@@ -79,8 +79,14 @@ def test_valid_suite_loads_into_frozen_dataclasses(project: Path) -> None:
 def test_unknown_field_names_line_case_and_suggestion(project: Path) -> None:
     path = write(project, VALID.replace('    query: "Write `add_one', '    quer: "Write `add_one'))
     found = problems(path)
-    assert f"{path}:10: case 'add-one': field 'quer': unknown field (did you mean 'query'?)" in found
-    assert f"{path}:9: case 'add-one': field 'query': missing (required)" in found
+    # One mistake, one error: the suggestion covers the then-missing 'query'.
+    assert found == [f"{path}:10: case 'add-one': field 'quer': unknown field (did you mean 'query'?)"]
+
+
+def test_unknown_field_without_a_close_match_lists_the_allowed_ones(project: Path) -> None:
+    path = write(project, VALID.replace("    split: train", "    split: train\n    zzz: 1"))
+    (found,) = problems(path)
+    assert found.startswith(f"{path}:16: case 'add-one': field 'zzz': unknown field (allowed: id, query,")
 
 
 def test_missing_required_field(project: Path) -> None:
@@ -151,8 +157,7 @@ def test_all_errors_of_a_file_are_collected(project: Path, capsys: pytest.Captur
     path = write(project, planted)
     assert main(["validate", str(path)]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
-    # 4 mistakes; the misspelt 'quer' also leaves 'query' missing, reported on the case's line.
-    assert [line.split(":")[1] for line in lines] == ["5", "9", "10", "11", "17"]
+    assert [line.split(":")[1] for line in lines] == ["5", "10", "11", "17"]  # 4 mistakes, 4 errors
     assert all(line.startswith(f"{path}:") for line in lines)
 
 
