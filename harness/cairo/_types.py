@@ -43,6 +43,8 @@ class Diagnostic:
 
 @dataclass(frozen=True)
 class TestFailure:
+    __test__ = False  # not a pytest test class
+
     name: str
     message: str
 
@@ -50,6 +52,8 @@ class TestFailure:
 @dataclass(frozen=True)
 class TestRun:
     """What running the case's Cairo tests against the answer gave."""
+
+    __test__ = False  # not a pytest test class
 
     passed: int
     failed: int
