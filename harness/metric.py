@@ -45,6 +45,12 @@ class CaseResult:
     compile: dict[str, Any] | None = None
     judgement: dict[str, Any] | None = None
     sample: int = 0
+    error: str | None = None  # the program failed (after retries); score 0
+    retries: int = 0
+    tokens: int = 0
+    cost: float = 0.0
+    duration_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)  # other program outputs, e.g. `sources`
 
     @property
     def nodeid(self) -> str:
@@ -52,6 +58,10 @@ class CaseResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CaseResult:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 def weights_for(case: Case, scoring: Scoring) -> dict[str, float]:

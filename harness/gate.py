@@ -1,0 +1,161 @@
+"""The gate stage: does a suite's run meet its thresholds? The CLI and pytest both call `evaluate`.
+
+Figures are over cases (a case's samples are averaged first when `--repeats` > 1):
+
+- `mean_score`: the case-weighted mean score (`weight:` per case, default 1);
+- `compile_rate`: the share of cases whose code compiled (in every sample);
+- `tests_pass_rate`: the share of cases that compiled and passed all their tests (every sample);
+
+for the whole suite (`thresholds:`), for the cases of each tag (`thresholds.tags`), and each
+case's own `min_score`. A case that errored (the program failed after its retries) counts as 0.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .metric import CaseResult
+from .suite import Case, Gate, Suite
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    case: Case
+    score: float  # mean over samples
+    spread: float  # population std over samples
+    compiled: bool
+    passed: bool
+    samples: int
+    passes: int  # samples that compiled and passed every test (for pass@k)
+
+
+@dataclass(frozen=True)
+class GateCheck:
+    name: str  # e.g. "mean_score", "tag events: mean_score", "case owned-counter: min_score"
+    threshold: float
+    actual: float
+    ok: bool
+
+    def describe(self) -> str:
+        verb = "meets" if self.ok else f"misses by {self.threshold - self.actual:.3f}"
+        return f"{self.name} {self.actual:.3f} (threshold {self.threshold:.2f}) {verb}"
+
+
+def summarise(suite: Suite, results: Iterable[CaseResult]) -> list[CaseSummary]:
+    by_case: dict[str, list[CaseResult]] = defaultdict(list)
+    for r in results:
+        if r.suite == suite.name:
+            by_case[r.case].append(r)
+    out = []
+    for case in suite.cases:
+        rs = by_case.get(case.id)
+        if not rs:
+            continue
+        scores = [r.score for r in rs]
+        out.append(
+            CaseSummary(
+                case=case,
+                score=statistics.fmean(scores),
+                spread=statistics.pstdev(scores) if len(scores) > 1 else 0.0,
+                compiled=all(r.compiled for r in rs),
+                passed=all(r.passed for r in rs),
+                samples=len(rs),
+                passes=sum(r.passed for r in rs),
+            )
+        )
+    return out
+
+
+def figures(summaries: Sequence[CaseSummary]) -> dict[str, float]:
+    if not summaries:
+        return {"mean_score": 0.0, "compile_rate": 0.0, "tests_pass_rate": 0.0, "cases": 0}
+    weight = sum(s.case.weight for s in summaries)
+    return {
+        "mean_score": sum(s.score * s.case.weight for s in summaries) / weight,
+        "compile_rate": sum(s.compiled for s in summaries) / len(summaries),
+        "tests_pass_rate": sum(s.passed for s in summaries) / len(summaries),
+        "cases": len(summaries),
+    }
+
+
+def _check(prefix: str, gate: Gate, figs: dict[str, float]) -> list[GateCheck]:
+    checks = []
+    for name in ("mean_score", "compile_rate", "tests_pass_rate"):
+        threshold = getattr(gate, name)
+        if threshold is not None:
+            actual = figs[name]
+            checks.append(GateCheck(f"{prefix}{name}", threshold, actual, actual + 1e-9 >= threshold))
+    return checks
+
+
+def evaluate(suite: Suite, results: Iterable[CaseResult]) -> list[GateCheck]:
+    """Every gate of the suite over the cases that ran (a partial run is gated on what ran)."""
+    summaries = summarise(suite, results)
+    checks = _check("", suite.thresholds, figures(summaries))
+    for tag, gate in suite.thresholds.tags:
+        tagged = [s for s in summaries if tag in s.case.tags]
+        if tagged:
+            checks += _check(f"tag {tag}: ", gate, figures(tagged))
+    for s in summaries:
+        if s.case.min_score is not None:
+            checks.append(
+                GateCheck(
+                    f"case {s.case.id}: min_score",
+                    s.case.min_score,
+                    s.score,
+                    s.score + 1e-9 >= s.case.min_score,
+                )
+            )
+    return checks
+
+
+@dataclass(frozen=True)
+class SuiteVerdict:
+    suite: Suite
+    figures: dict[str, float]
+    tags: dict[str, dict[str, float]]
+    checks: list[GateCheck]
+    pass_at_k: dict[int, float]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "suite": self.suite.name,
+            "ok": self.ok,
+            "figures": self.figures,
+            "tags": self.tags,
+            "pass_at_k": self.pass_at_k,
+            "gates": [c.__dict__ for c in self.checks],
+        }
+
+
+def verdicts(suites: Sequence[Suite], results: Sequence[CaseResult]) -> list[SuiteVerdict]:
+    """Figures, per-tag figures, pass@k and gates for every suite that has results."""
+    from .metric import pass_at_k
+
+    out = []
+    for suite in suites:
+        summaries = summarise(suite, results)
+        if not summaries:
+            continue
+        tags = sorted({t for s in summaries for t in s.case.tags})
+        n = min(s.samples for s in summaries)
+        pak = {
+            k: statistics.fmean(pass_at_k(s.samples, s.passes, k) for s in summaries) for k in range(1, n + 1)
+        }
+        out.append(
+            SuiteVerdict(
+                suite,
+                figures(summaries),
+                {t: figures([s for s in summaries if t in s.case.tags]) for t in tags},
+                evaluate(suite, results),
+                pak,
+            )
+        )
+    return out
