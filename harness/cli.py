@@ -4,6 +4,7 @@ configuration (an invalid suite, no compiler)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -11,16 +12,29 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from . import __version__
 from .cairo import Compiler, CompileResult, CompilerNotFound
+from .gate import SuiteVerdict, verdicts
 from .goldens import GoldenCheck, verify
+from .metric import CaseResult
+from .program import ProgramError
+from .runner import Progress as RunProgress
+from .runner import Runner, RunOptions, UsageError, default_out, resume_options
 from .suite import SuiteError, json_schema, load_suite, load_suites
 
-out = Console()
-err = Console(stderr=True)
+# CI logs are not terminals: give tables room instead of rich's 80-column default.
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 def _compiler(args: argparse.Namespace) -> Compiler:
@@ -143,6 +157,135 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return 0 if result.passed else 1
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .rag import Database, SchemaMismatch, ingest
+
+    db = Database(args.dsn)
+    where = f"embedded PostgreSQL at {db.pgdata}" if db.embedded else "the --dsn / CAIRO_EVALS_DSN database"
+    try:
+        report = asyncio.run(ingest(db, args.embedder, args.path, reset=args.reset))
+    except (SchemaMismatch, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        db.cleanup()
+    print(f"ingested {args.path or 'the shipped corpus'} into {where}: {report}")
+    return 0
+
+
+def _run_options(args: argparse.Namespace) -> RunOptions:
+    if args.resume:
+        return resume_options(args.resume, args.out)
+    return RunOptions(
+        suites=tuple(args.suites),
+        program=args.program,
+        lm=args.lm,
+        judge_lm=args.judge_lm,
+        compiler=args.compiler,
+        concurrency=args.concurrency,
+        repeats=args.repeats,
+        tags=tuple(t for arg in args.tags for t in arg.split(",") if t),
+        cases=tuple(c for arg in args.cases for c in arg.split(",") if c),
+        split=args.split,
+        shard=args.shard,
+        case_timeout=args.case_timeout,
+        retries=args.retries,
+        max_cost=args.max_cost,
+        out=args.out,
+        compile_cache=not args.no_cache,
+    )
+
+
+def print_verdicts(found: list[SuiteVerdict]) -> None:
+    """The per-suite and per-tag tables and the gates, as both faces print them."""
+    table = Table(title="suites")
+    for col in ("suite", "cases", "mean score", "compile rate", "tests pass rate", "pass@k", "gates"):
+        table.add_column(col)
+    for v in found:
+        f = v.figures
+        pak = ", ".join(f"@{k} {p:.2f}" for k, p in v.pass_at_k.items())
+        table.add_row(
+            v.suite.name,
+            str(int(f["cases"])),
+            f"{f['mean_score']:.3f}",
+            f"{f['compile_rate']:.2f}",
+            f"{f['tests_pass_rate']:.2f}",
+            pak,
+            "ok" if v.ok else "[red]MISSED[/red]",
+        )
+    out.print(table)
+    tags = Table(title="tags")
+    for col in ("suite", "tag", "cases", "mean score", "compile rate", "tests pass rate"):
+        tags.add_column(col)
+    for v in found:
+        for tag, f in v.tags.items():
+            tags.add_row(
+                v.suite.name,
+                tag,
+                str(int(f["cases"])),
+                f"{f['mean_score']:.3f}",
+                f"{f['compile_rate']:.2f}",
+                f"{f['tests_pass_rate']:.2f}",
+            )
+    out.print(tags)
+    for v in found:
+        for check in v.checks:
+            if not check.ok:
+                print(f"gate missed: {v.suite.name}: {check.describe()}", file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    opts = _run_options(args)
+    progress = Progress(
+        TextColumn("[bold]run"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[stats]}"),
+        TimeRemainingColumn(),
+        console=err,
+    )
+    task = progress.add_task("", total=None, stats="")
+
+    def on_result(result: CaseResult, p: RunProgress) -> None:
+        stats = f"mean {p.mean:.3f} · compiled {p.compiled}/{p.done} · {p.tokens} tok · ${p.cost:.4f}" + (
+            f" · {p.errors} errors" if p.errors else ""
+        )
+        progress.update(task, completed=p.done, total=p.total, stats=stats)
+
+    runner = Runner(opts, run_id=args.resume, on_result=on_result)
+    print(f"run {runner.run_id}: results in {runner.folder}/results.jsonl", file=sys.stderr)
+    try:
+        with progress:
+            result = asyncio.run(runner.run())
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: finished cases are kept; continue with --resume {runner.run_id}", file=sys.stderr
+        )
+        return 130
+    found = verdicts(result.suites, result.results)
+    (result.folder / "summary.json").write_text(
+        json.dumps(
+            {
+                "run_id": result.run_id,
+                "wall_s": round(result.wall_s, 1),
+                "stopped": result.stopped,
+                "suites": [v.to_dict() for v in found],
+            },
+            indent=2,
+        )
+    )
+    print_verdicts(found)
+    errors = [r for r in result.results if r.error]
+    for r in errors:
+        print(f"error: {r.nodeid}: {r.error}", file=sys.stderr)
+    if result.stopped:
+        print(f"stopped early: {result.stopped}", file=sys.stderr)
+    print(f"{len(result.results)} results in {result.wall_s:.1f}s; folder {result.folder}")
+    return 0 if all(v.ok for v in found) else 1
+
+
 def _compiler_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--compiler",
@@ -173,6 +316,28 @@ def build_parser() -> argparse.ArgumentParser:
     _compiler_options(p)
     p.set_defaults(func=cmd_check_golden)
 
+    p = sub.add_parser("run", help="run suites through the program, compiler and judge; gate the results")
+    p.add_argument("suites", nargs="*", help="suite files or folders (default: suites/)")
+    p.add_argument(
+        "--program", help="program under test (default: the suite's, else harness.rag:RagPipeline)"
+    )
+    p.add_argument("--lm", help="LM for the program: a LiteLLM model, record:<model> or replay:<file>")
+    p.add_argument("--judge-lm", help="'heuristic' or an LM spec (default: the suite's judge)")
+    p.add_argument("--concurrency", type=int, default=8, help="cases in flight at once (default 8)")
+    p.add_argument("--repeats", type=int, default=1, help="samples per case (pass@k, mean ± spread)")
+    p.add_argument("--tags", action="append", default=[], help="only cases with one of these tags (a,b)")
+    p.add_argument("--cases", action="append", default=[], help="only these case ids (a,b)")
+    p.add_argument("--split", choices=["train", "val", "test"], help="only cases of this split")
+    p.add_argument("--shard", help="i/n: this machine's deterministic share of the cases")
+    p.add_argument("--out", default=default_out(), help="where run folders go (default reports/)")
+    p.add_argument("--resume", metavar="RUN_ID", help="continue a run: skip its finished cases")
+    p.add_argument("--max-cost", type=float, help="stop starting cases once the LM cost passes this")
+    p.add_argument("--case-timeout", type=float, default=900.0, help="seconds per case attempt")
+    p.add_argument("--retries", type=int, default=3, help="retries for transient LM errors (default 3)")
+    p.add_argument("--compiler", choices=["auto", "scarb", "wasm"], default=None)
+    p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
+    p.set_defaults(func=cmd_run)
+
     p = sub.add_parser("compile", help="compile one Cairo file (and run tests against it)")
     p.add_argument("file")
     p.add_argument(
@@ -185,6 +350,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the CompileResult as JSON")
     _compiler_options(p)
     p.set_defaults(func=cmd_compile)
+
+    p = sub.add_parser("ingest", help="chunk, embed and store a Cairo docs corpus for the RAG pipeline")
+    p.add_argument(
+        "path", nargs="?", default=None, help="a .md/.cairo file or folder (default: the shipped corpus)"
+    )
+    p.add_argument(
+        "--dsn", default=None, help="PostgreSQL URI (default: CAIRO_EVALS_DSN, else embedded pgserver)"
+    )
+    p.add_argument(
+        "--embedder", default="local", help="'local' (hashing, offline) or a LiteLLM embedding model string"
+    )
+    p.add_argument("--reset", action="store_true", help="drop the stored corpus first (to change embedder)")
+    p.set_defaults(func=cmd_ingest)
     return parser
 
 
@@ -195,6 +373,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SuiteError as e:
         for problem in e.problems:
             print(str(problem), file=sys.stderr)
+        return 2
+    except (UsageError, ProgramError) as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     except CompilerNotFound as e:
         print(f"error: {e}", file=sys.stderr)
