@@ -141,7 +141,7 @@ def _print_result(result: CompileResult) -> None:
         for f in t.failures:
             print(f"  FAILED {f.name}: {f.message}")
     for note in result.notes:
-        print(f"note: {note}", style="dim")
+        out.print(f"note: {note}", style="dim", markup=False, highlight=False)
 
 
 def cmd_compile(args: argparse.Namespace) -> int:

@@ -232,6 +232,7 @@ class Runner:
         run_id: str | None = None,
         on_result: Callable[[CaseResult, Progress], None] | None = None,
         suites: list[Suite] | None = None,
+        lms: dict[str, dspy.LM] | None = None,
     ) -> None:
         self.opts = opts
         self.run_id = run_id or new_run_id()
@@ -239,6 +240,9 @@ class Runner:
         self.on_result = on_result
         self.suites = suites if suites is not None else load_suites(list(opts.suites))
         self.programs: dict[str, Program] = {}
+        # LM objects by the name used as `lm` (library use, tests). Build them with num_retries=0
+        # so rate limits reach the runner, which retries with backoff and counts the retries.
+        self.given_lms = lms or {}
         self.lms: dict[str, dspy.LM] = {}
         self.judges: dict[str, Judge] = {}
         self._compiler: Compiler | None = None
@@ -258,6 +262,8 @@ class Runner:
         # LM needs none: it serves a request's recorded samples in turn.
         rollout = sample if sample and not spec.startswith("replay:") else 0
         key = f"{spec}#{rollout}"
+        if key not in self.lms and spec in self.given_lms:
+            self.lms[key] = _metered(self.given_lms[spec])
         if key not in self.lms:
             extra = {"rollout_id": rollout, "temperature": 1.0} if rollout else {}
             # The runner owns retries (backoff, jitter, counted), so DSPy's are off.
@@ -284,7 +290,8 @@ class Runner:
             raise UsageError("no case matches the selection (--tags/--cases/--split/--shard)")
         for suite in {s.name: s for s, _ in picked}.values():
             program = self.program_for(suite)
-            if program.module is not None and self.lm_for(suite) is None and dspy.settings.lm is None:
+            needs_lm = program.module is not None and bool(program.module.named_predictors())
+            if needs_lm and self.lm_for(suite) is None and dspy.settings.lm is None:
                 raise UsageError(
                     f"suite {suite.name}: program {program.name} needs an LM: pass --lm or set lm:"
                 )
@@ -308,7 +315,7 @@ class Runner:
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(self.opts.retries + 1),
-                wait=wait_exponential_jitter(initial=self.opts.backoff, max=60),
+                wait=wait_exponential_jitter(multiplier=self.opts.backoff, max=60),
                 retry=retry_if_exception_type(TRANSIENT),
                 reraise=True,
             ):

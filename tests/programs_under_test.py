@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 
 import dspy
@@ -53,3 +54,23 @@ def not_a_module() -> str:
 
 
 INSTANCE = AsyncCoder()
+
+
+class SlowGolden(dspy.Module):
+    """A scripted program with no LM, slow on purpose (CAIRO_EVALS_TEST_DELAY seconds) so a run
+    can be killed halfway: the golden for most cases, no code for every third, so scores vary."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from harness.suite import load_suites
+
+        self.goldens = {c.query: c.golden for s in load_suites() for c in s.cases}
+
+    async def aforward(self, query: str) -> dspy.Prediction:
+        import asyncio
+        import os
+
+        await asyncio.sleep(float(os.environ.get("CAIRO_EVALS_TEST_DELAY", "0")))
+        if hashlib.sha256(query.encode()).digest()[0] % 3 == 0:
+            return dspy.Prediction(answer="Sorry, I cannot write that one.")
+        return dspy.Prediction(answer=f"```cairo\n{self.goldens[query]}```")

@@ -1,0 +1,187 @@
+"""The runner for real: the CLI in a subprocess killed with SIGKILL and resumed, retries of
+rate-limited LM calls (a scripted engine that fails, since no provider is reachable here),
+selection, shards and the gates."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dspy
+import pytest
+
+from harness.gate import evaluate, verdicts
+from harness.lm import ScriptedEngine, chat_adapter_reply
+from harness.metric import CaseResult
+from harness.runner import Runner, RunOptions, UsageError, in_shard, read_results, select
+from harness.suite import load_suites
+
+REPO = Path(__file__).resolve().parents[1]
+SUITES = load_suites()
+BASICS = next(s for s in SUITES if s.name == "cairo-basics")
+SLOW = "tests.programs_under_test:SlowGolden"
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", *args],
+        cwd=REPO,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
+
+
+def scores(folder: Path) -> dict[str, float]:
+    return {r.nodeid: r.score for r in read_results(folder / "results.jsonl")}
+
+
+@pytest.mark.wasm
+def test_kill_9_halfway_then_resume_gives_the_uninterrupted_results(tmp_path: Path) -> None:
+    common = [
+        "run",
+        "suites/cairo-basics.yaml",
+        "--program",
+        SLOW,
+        "--concurrency",
+        "2",
+        "--out",
+        str(tmp_path),
+    ]
+    whole = cli(*common, env={"CAIRO_EVALS_TEST_DELAY": "0"})
+    # A third of the answers have no code, so the suite's gates miss: exit 1, saying which.
+    assert whole.wait(timeout=1200) == 1
+    assert "gate missed: cairo-basics: mean_score" in (whole.stderr.read() if whole.stderr else "")
+    (uninterrupted,) = list(tmp_path.iterdir())
+
+    killed = cli(*common, env={"CAIRO_EVALS_TEST_DELAY": "1.5"})
+    deadline = time.monotonic() + 600
+    folder = None
+    while time.monotonic() < deadline:
+        folders = [p for p in tmp_path.iterdir() if p != uninterrupted]
+        if folders and len(read_results(folders[0] / "results.jsonl")) >= 3:
+            folder = folders[0]
+            break
+        time.sleep(0.2)
+    assert folder is not None, "the run never got halfway"
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+    partial = len(read_results(folder / "results.jsonl"))
+    assert 3 <= partial < len(BASICS.cases)
+
+    resumed = cli("run", "--resume", folder.name, "--out", str(tmp_path), env={"CAIRO_EVALS_TEST_DELAY": "0"})
+    assert resumed.wait(timeout=1200) == 1
+    assert scores(folder) == scores(uninterrupted)
+    assert len(read_results(folder / "results.jsonl")) == len(BASICS.cases)  # nothing ran twice
+    assert 0.0 in scores(folder).values() and 1.0 in scores(folder).values()
+
+
+@pytest.mark.wasm
+def test_rate_limited_lm_calls_are_retried_and_counted(tmp_path: Path) -> None:
+    goldens = {c.query: c.golden for c in BASICS.cases}
+
+    def respond(request: object) -> str:
+        from harness.lm import prompt_text
+
+        text = prompt_text(request)
+        query = next(q for q in goldens if q in text)
+        return chat_adapter_reply(answer=f"```cairo\n{goldens[query]}```")
+
+    engine = ScriptedEngine(respond, fail_first=2)  # each distinct request fails twice first
+    runner = Runner(
+        RunOptions(
+            program="tests.programs_under_test:AsyncCoder",
+            lm="scripted",
+            out=str(tmp_path),
+            backoff=0.01,
+            retries=3,
+            concurrency=4,
+        ),
+        suites=[BASICS],
+        lms={"scripted": engine.lm(num_retries=0)},
+    )
+    result = asyncio.run(runner.run())
+    assert len(result.results) == len(BASICS.cases)
+    assert all(r.error is None for r in result.results)
+    assert all(r.retries == 2 for r in result.results)
+    assert all(r.tokens > 0 for r in result.results)
+    assert min(r.score for r in result.results) >= 0.9
+
+
+def test_a_case_that_keeps_failing_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
+    engine = ScriptedEngine(lambda r: chat_adapter_reply(answer="x"), fail_first=100)
+    runner = Runner(
+        RunOptions(
+            program="tests.programs_under_test:AsyncCoder",
+            lm="scripted",
+            out=str(tmp_path),
+            backoff=0.01,
+            retries=1,
+            cases=("loops", "strings"),
+        ),
+        suites=[BASICS],
+        lms={"scripted": engine.lm(num_retries=0)},
+    )
+    result = asyncio.run(runner.run())
+    assert [r.case for r in result.results] == ["loops", "strings"]
+    assert all(r.error and "RateLimit" in r.error and r.retries == 1 and r.score == 0 for r in result.results)
+
+
+def test_shards_partition_the_cases_deterministically() -> None:
+    ids = [c.nodeid for s in SUITES for c in s.cases]
+    shards = [[i for i in ids if in_shard(i, f"{k}/3")] for k in (1, 2, 3)]
+    assert sorted(i for shard in shards for i in shard) == sorted(ids)
+    assert shards == [[i for i in ids if in_shard(i, f"{k}/3")] for k in (1, 2, 3)]
+    with pytest.raises(UsageError):
+        in_shard("x", "4/3")
+
+
+def test_selection_by_tags_cases_and_split() -> None:
+    assert {c.id for _, c in select(SUITES, RunOptions(tags=("events",)))} == {
+        "message-board",
+        "simple-token",
+    }
+    assert [c.id for _, c in select(SUITES, RunOptions(cases=("loops",)))] == ["loops"]
+    assert all(c.split == "test" for _, c in select(SUITES, RunOptions(split="test")))
+    with pytest.raises(UsageError, match="no case named nope"):
+        select(SUITES, RunOptions(cases=("nope",)))
+
+
+def test_program_that_needs_an_lm_without_one_is_a_usage_error(tmp_path: Path) -> None:
+    runner = Runner(
+        RunOptions(program="tests.programs_under_test:AsyncCoder", out=str(tmp_path)), suites=[BASICS]
+    )
+    with pytest.raises(UsageError, match="needs an LM"):
+        asyncio.run(runner.run())
+
+
+def test_torn_last_line_is_dropped_and_cut(tmp_path: Path) -> None:
+    from harness.runner import ResultsLog
+
+    path = tmp_path / "results.jsonl"
+    good = CaseResult("s", "a", 1.0, "", True, True)
+    path.write_text(json.dumps(good.to_dict()) + "\n" + '{"suite": "s", "ca')
+    assert [r.case for r in read_results(path)] == ["a"]
+    ResultsLog(path).append(CaseResult("s", "b", 0.5, "", False, True))
+    assert [r.case for r in read_results(path)] == ["a", "b"]
+
+
+def test_gates_report_which_threshold_missed_and_by_how_much() -> None:
+    results = [CaseResult("cairo-basics", c.id, 0.5, "", False, True) for c in BASICS.cases]
+    checks = {c.name: c for c in evaluate(BASICS, results)}
+    assert not checks["mean_score"].ok and "misses by 0.200" in checks["mean_score"].describe()
+    assert checks["compile_rate"].ok and not checks["tests_pass_rate"].ok
+    (v,) = verdicts([BASICS], results)
+    assert not v.ok and v.pass_at_k == {1: 0.0}
+
+
+def test_dspy_settings_untouched() -> None:
+    assert dspy.settings.lm is None
