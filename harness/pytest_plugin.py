@@ -2,29 +2,41 @@
 
 Registered as the `cairo_evals` pytest11 entry point. The folder named by the ini option
 `cairo_evals_dir` (default `evals`) is collected as suites instead of Python files: one
-collector per suite, one `CaseItem` per case, shown as `evals::<suite>::<case>`. State lives
-on `config.stash`, never in module globals, so pytest-xdist workers stay independent (each
-runs its own compiler worker pool, sized to its share of the cores; the compile cache on disk
-is shared).
+collector per suite, one `CaseItem` per case, shown as `evals::<suite>::<case>`.
 
-Until the scoring pipeline lands, an item checks its case's own material for real: the
-golden reference compiles and passes the case's Cairo tests.
+Each item goes through the same `Runner` as `cairo-evals run` (one event loop per process),
+and fails with the case's feedback when it misses its bar: its `min_score` when the case has
+one, else "compiles and passes its tests". After the items, the suites' gates are evaluated
+once over all results, exactly as the CLI does; a missed gate fails the session.
+
+State lives on `config.stash`, never in module globals. Under pytest-xdist every worker writes
+`reports/<run_id>/results.<worker>.jsonl` and the controller merges them into one
+`results.jsonl` (one run) before gating.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .cairo import Compiler, CompilerNotFound
-from .goldens import verify
+from .cairo import CompilerNotFound
+from .gate import SuiteVerdict, verdicts
+from .metric import CaseResult
+from .program import ProgramError
+from .runner import Runner, RunOptions, UsageError, default_out, new_run_id, ordered, read_results
 from .suite import Case, Suite, SuiteError, load_suites
 
-COMPILER_KEY = pytest.StashKey[Compiler]()
 SUITES_KEY = pytest.StashKey[list[Suite]]()
+RUNNER_KEY = pytest.StashKey[Runner]()
+LOOP_KEY = pytest.StashKey[asyncio.AbstractEventLoop]()
+RUN_ID_KEY = pytest.StashKey[str]()
+VERDICTS_KEY = pytest.StashKey[list[SuiteVerdict]]()
+WORKER_INPUT = "cairo_evals_run_id"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -47,27 +59,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--repeats", type=int, default=1, help="samples per case")
     group.addoption("--no-compile-cache", action="store_true", help="recompile cached verdicts")
+    group.addoption("--evals-out", default=None, help="where the run folder goes (default reports/)")
     parser.addini("cairo_evals_dir", "folder collected as cairo-evals suites", default="evals")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cairo_eval(suite, case): a cairo-evals case item")
-    # The program/LM/judge stages are not built yet: refuse their options rather than ignore them.
-    for opt in ("program", "lm", "judge_lm"):
-        value = config.getoption(opt)
-        if value not in (None, "golden"):
-            raise pytest.UsageError(
-                f"--{opt.replace('_', '-')} {value}: this version of cairo-evals checks the golden "
-                "references only (the program, LM and judge stages are not built yet)"
-            )
-    if config.getoption("repeats") != 1:
-        raise pytest.UsageError("--repeats: not available until the scoring stage exists")
+    worker_input = getattr(config, "workerinput", None)
+    config.stash[RUN_ID_KEY] = worker_input[WORKER_INPUT] if worker_input else new_run_id()
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    compiler = config.stash.get(COMPILER_KEY, None)
-    if compiler is not None:
-        compiler.close()
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller → each worker: all workers write into the same run."""
+    node.workerinput[WORKER_INPUT] = node.config.stash[RUN_ID_KEY]
+
+
+def _options(config: pytest.Config) -> RunOptions:
+    return RunOptions(
+        suites=tuple(config.getoption("suite")),
+        program=config.getoption("program"),
+        lm=config.getoption("lm"),
+        judge_lm=config.getoption("judge_lm"),
+        compiler=config.getoption("compiler"),
+        repeats=config.getoption("repeats"),
+        out=config.getoption("evals_out") or default_out(),
+        compile_cache=not config.getoption("no_compile_cache"),
+    )
 
 
 def _suites(config: pytest.Config) -> list[Suite]:
@@ -80,11 +97,22 @@ def _suites(config: pytest.Config) -> list[Suite]:
     return config.stash[SUITES_KEY]
 
 
-def _compiler(config: pytest.Config, suite: Suite) -> Compiler:
-    if COMPILER_KEY not in config.stash:
-        backend = config.getoption("compiler") or suite.compiler
-        config.stash[COMPILER_KEY] = Compiler(backend, cache=not config.getoption("no_compile_cache"))
-    return config.stash[COMPILER_KEY]
+def _runner(config: pytest.Config) -> Runner:
+    if RUNNER_KEY not in config.stash:
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        runner = Runner(
+            _options(config),
+            run_id=config.stash[RUN_ID_KEY],
+            suites=_suites(config),
+            results_name=f"results.{worker}.jsonl" if worker else "results.jsonl",
+        )
+        try:  # every program, LM and judge loads before the first case runs
+            runner.check(runner.suites)
+        except (UsageError, ProgramError, CompilerNotFound) as e:
+            raise pytest.UsageError(str(e)) from None
+        config.stash[RUNNER_KEY] = runner
+        config.stash[LOOP_KEY] = asyncio.new_event_loop()
+    return config.stash[RUNNER_KEY]
 
 
 def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -94,11 +122,17 @@ def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if any(isinstance(item, CaseItem) for item in session.items) and not hasattr(
+        session.config, "workerinput"
+    ):
+        _runner(session.config)  # fail on a bad program/LM spec now, not once per item
+
+
 class EvalsDir(pytest.Directory):
     """The evals folder: its children are the suites, not its Python files."""
 
     def collect(self) -> Iterator[pytest.Collector]:
-        self.ihook  # noqa: B018 - loads evals/conftest.py so its hooks and settings apply
         for suite in _suites(self.config):
             yield SuiteCollector.from_parent(self, name=suite.name, suite=suite)
 
@@ -127,15 +161,23 @@ class CaseItem(pytest.Item):
             self.keywords[tag] = True  # `-k events` selects by tag
 
     def runtest(self) -> None:
-        try:
-            compiler = _compiler(self.config, self.suite)
-        except CompilerNotFound as e:
-            raise CaseFailed(str(e)) from None
-        check = verify(self.case, compiler, self.suite.dependencies)
-        self.user_properties.append(("backend", f"{check.result.backend} {check.result.backend_version}"))
-        self.user_properties.append(("duration_s", check.result.duration_s))
-        if not check.ok:
-            raise CaseFailed(check.explain())
+        runner = _runner(self.config)
+        loop = self.config.stash[LOOP_KEY]
+        results = [
+            loop.run_until_complete(runner.run_one(self.suite, self.case, sample))
+            for sample in range(runner.opts.repeats)
+        ]
+        score = sum(r.score for r in results) / len(results)
+        self.user_properties += [("score", round(score, 4)), ("compiled", all(r.compiled for r in results))]
+        failed = [r for r in results if r.error or not r.passed]
+        bar = self.case.min_score
+        if (bar is not None and score < bar) or (bar is None and failed):
+            worst = min(results, key=lambda r: r.score)
+            raise CaseFailed(
+                f"score {score:.3f}"
+                + (f" < min_score {bar}" if bar is not None else "")
+                + f"\n{worst.feedback}"
+            )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CaseFailed):
@@ -144,3 +186,59 @@ class CaseItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return Path(self.suite.path), self.case.line - 1, f"{self.suite.name}::{self.case.id}"
+
+
+def _merge(folder: Path) -> list[CaseResult]:
+    """The workers' results files folded into the run's one results.jsonl."""
+    parts = sorted(folder.glob("results.gw*.jsonl"))
+    main = folder / "results.jsonl"
+    if parts:
+        merged = read_results(main) + [r for p in parts for r in read_results(p)]
+        from .runner import ResultsLog
+
+        tmp = folder / "results.jsonl.tmp"
+        tmp.unlink(missing_ok=True)
+        log = ResultsLog(tmp)
+        for r in merged:
+            log.append(r)
+        tmp.replace(main)
+        for p in parts:
+            p.unlink()
+    return read_results(main)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if RUNNER_KEY in config.stash:
+        config.stash[LOOP_KEY].run_until_complete(config.stash[RUNNER_KEY].aclose())
+        config.stash[LOOP_KEY].close()
+    if hasattr(config, "workerinput"):
+        return  # workers leave gating to the controller (which collects no items itself)
+    folder = Path(_options(config).out) / config.stash[RUN_ID_KEY]
+    if not folder.is_dir():
+        return  # no eval item ran
+    results = ordered(_merge(folder), _suites(config))
+    found = verdicts(_suites(config), results)
+    config.stash[VERDICTS_KEY] = found
+    if any(not v.ok for v in found) and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    found = config.stash.get(VERDICTS_KEY, None)
+    if not found:
+        return
+    terminalreporter.section("cairo-evals gates")
+    folder = Path(_options(config).out) / config.stash[RUN_ID_KEY]
+    for v in found:
+        f = v.figures
+        terminalreporter.write_line(
+            f"{v.suite.name}: {int(f['cases'])} cases, mean {f['mean_score']:.3f}, compile rate "
+            f"{f['compile_rate']:.2f}, tests pass rate {f['tests_pass_rate']:.2f}: "
+            + ("gates ok" if v.ok else "GATES MISSED")
+        )
+        for check in v.checks:
+            if not check.ok:
+                terminalreporter.write_line(f"  gate missed: {check.describe()}", red=True)
+    terminalreporter.write_line(f"results: {folder / 'results.jsonl'}")
