@@ -34,6 +34,7 @@ import json
 import math
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -422,7 +423,7 @@ class _AsyncLiveEngine:
             return self.sync._result(await aexecute(self.sync.lm, call))
 
     async def complete(self, request: Request) -> Response:
-        return (await self.complete_priced(request)).response
+        return self.ledger.note(await self.complete_priced(request))
 
     async def stream(self, request: Request):
         for event in response_to_events(await self.complete(request)):
@@ -442,7 +443,7 @@ class _ThreadedAsync:
         return await asyncio.to_thread(_priced, self.sync, request)
 
     async def complete(self, request: Request) -> Response:
-        return (await self.complete_priced(request)).response
+        return self.ledger.note(await self.complete_priced(request))
 
 
 # ─── Recording ───────────────────────────────────────────────────────────────
@@ -888,8 +889,10 @@ class ScriptedEngine(_Capable):
         cost: float | None = None,
         model: str = "scripted",
         capabilities: dict[str, Any] | None = None,
+        latency: float = 0.0,
     ):
         self.respond = respond
+        self.latency = latency  # seconds per call: a sleep, awaited on the async face
         self.fail_first = fail_first
         self.error = error
         self.input_tokens = input_tokens
@@ -903,6 +906,11 @@ class ScriptedEngine(_Capable):
         self._lock = threading.Lock()
 
     def complete_priced(self, request: Request) -> PricedResponse:
+        if self.latency:
+            time.sleep(self.latency)
+        return self._complete_priced(request)
+
+    def _complete_priced(self, request: Request) -> PricedResponse:
         key = request_key(request)
         with self._lock:
             self.requests.append(request)
@@ -956,10 +964,12 @@ class AsyncScriptedEngine:
         self.ledger = sync.ledger
 
     async def complete_priced(self, request: Request) -> PricedResponse:
-        return self.sync.complete_priced(request)
+        if self.sync.latency:
+            await asyncio.sleep(self.sync.latency)
+        return self.sync._complete_priced(request)
 
     async def complete(self, request: Request) -> Response:
-        return self.sync.complete(request)
+        return self.ledger.note(await self.complete_priced(request))
 
     async def stream(self, request: Request):
         for event in response_to_events(await self.complete(request)):
