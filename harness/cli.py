@@ -286,6 +286,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if all(v.ok for v in found) else 1
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import calibrate
+    from .judge import make_judge
+
+    judge = make_judge(args.judge_lm, samples=args.judge_samples)
+    ok = True
+    for suite in load_suites(args.suites):
+        compiler = Compiler(args.compiler, workers=args.workers) if args.compile else None
+        try:
+            rows = asyncio.run(calibrate(suite, judge, compiler))
+        finally:
+            if compiler is not None:
+                compiler.close()
+        names = sorted({n for r in rows for n in r.variants})
+        table = Table(title=f"calibration of the {judge.name} judge on {suite.name}")
+        for col in ("case", "golden", "empty", *names, "ranked right"):
+            table.add_column(col)
+        for r in rows:
+            cells = [f"{r.variants[n]:.3f}" if n in r.variants else "n/a" for n in names]
+            table.add_row(
+                r.case, f"{r.golden:.3f}", f"{r.empty:.3f}", *cells, "yes" if r.ok else "[red]NO[/red]"
+            )
+            ok &= r.ok
+        out.print(table)
+    if not ok:
+        print(
+            "the judge ranks a broken variant at or above its golden (or the golden below 0.9)",
+            file=sys.stderr,
+        )
+    return 0 if ok else 1
+
+
 def _compiler_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--compiler",
@@ -337,6 +369,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compiler", choices=["auto", "scarb", "wasm"], default=None)
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("calibrate", help="check a judge ranks each golden above broken variants of it")
+    p.add_argument("suites", nargs="*", help="suite files or folders (default: suites/)")
+    p.add_argument("--judge-lm", default="heuristic", help="'heuristic' (default) or an LM spec")
+    p.add_argument("--judge-samples", type=int, default=1, help="ask an LLM judge k times (mean)")
+    p.add_argument("--compile", action="store_true", help="give the judge real compile verdicts (slow)")
+    p.add_argument("--compiler", choices=["auto", "scarb", "wasm"], default="auto")
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("compile", help="compile one Cairo file (and run tests against it)")
     p.add_argument("file")
