@@ -173,13 +173,13 @@ class ResultsLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_file():  # cut a torn tail so the next line starts clean
             data = path.read_bytes()
             if data and not data.endswith(b"\n"):
                 path.write_bytes(data[: data.rfind(b"\n") + 1])
 
     def append(self, result: CaseResult) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         line = (json.dumps(result.to_dict(), ensure_ascii=False) + "\n").encode()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -233,10 +233,12 @@ class Runner:
         on_result: Callable[[CaseResult, Progress], None] | None = None,
         suites: list[Suite] | None = None,
         lms: dict[str, dspy.LM] | None = None,
+        results_name: str = "results.jsonl",
     ) -> None:
         self.opts = opts
         self.run_id = run_id or new_run_id()
         self.folder = Path(opts.out) / self.run_id
+        self.log = ResultsLog(self.folder / results_name)
         self.on_result = on_result
         self.suites = suites if suites is not None else load_suites(list(opts.suites))
         self.programs: dict[str, Program] = {}
@@ -283,12 +285,9 @@ class Runner:
             self._compiler = Compiler(backend, cache=self.opts.compile_cache)  # type: ignore[arg-type]
         return self._compiler
 
-    def prepare(self) -> list[tuple[Suite, Case, int]]:
-        """Check every spec and write run.json; the (suite, case, sample) jobs still to do."""
-        picked = select(self.suites, self.opts)
-        if not picked:
-            raise UsageError("no case matches the selection (--tags/--cases/--split/--shard)")
-        for suite in {s.name: s for s, _ in picked}.values():
+    def check(self, suites: Iterable[Suite]) -> None:
+        """Load every program, LM and judge the suites need, so a bad spec fails before any case."""
+        for suite in suites:
             program = self.program_for(suite)
             needs_lm = program.module is not None and bool(program.module.named_predictors())
             if needs_lm and self.lm_for(suite) is None and dspy.settings.lm is None:
@@ -297,14 +296,34 @@ class Runner:
                 )
             self.lm_for(suite)
             self.judge_for(suite)
+
+    def prepare(self) -> list[tuple[Suite, Case, int]]:
+        """Check every spec and write run.json; the (suite, case, sample) jobs still to do."""
+        picked = select(self.suites, self.opts)
+        if not picked:
+            raise UsageError("no case matches the selection (--tags/--cases/--split/--shard)")
+        self.check({s.name: s for s, _ in picked}.values())
         self.folder.mkdir(parents=True, exist_ok=True)
         meta = self.folder / "run.json"
         if not meta.exists():
             meta.write_text(json.dumps({"run_id": self.run_id, "options": asdict(self.opts)}, indent=2))
-        done = {(r.suite, r.case, r.sample) for r in read_results(self.folder / "results.jsonl")}
+        done = {(r.suite, r.case, r.sample) for r in read_results(self.log.path)}
         return [
             (s, c, i) for s, c in picked for i in range(self.opts.repeats) if (s.name, c.id, i) not in done
         ]
+
+    async def run_one(self, suite: Suite, case: Case, sample: int = 0) -> CaseResult:
+        """One sample of one case through the trip, appended to the results log at once."""
+        result = await self._answer(suite, case, sample)
+        self.log.append(result)
+        return result
+
+    async def aclose(self) -> None:
+        """Release what the run held, on the loop that used it (programs' pools, compiler workers)."""
+        for program in self.programs.values():
+            await program.aclose()
+        if self._compiler is not None:
+            self._compiler.close()
 
     async def _answer(self, suite: Suite, case: Case, sample: int) -> CaseResult:
         program, lm = self.program_for(suite), self.lm_for(suite, sample)
@@ -352,8 +371,7 @@ class Runner:
 
     async def run(self) -> RunResult:
         jobs = self.prepare()
-        log = ResultsLog(self.folder / "results.jsonl")
-        previous = read_results(log.path)
+        previous = read_results(self.log.path)
         progress = Progress(total=len(previous) + len(jobs))
         for r in previous:
             progress.add(r)
@@ -367,8 +385,7 @@ class Runner:
                 if self.opts.max_cost is not None and progress.cost > self.opts.max_cost:
                     stopped = f"max cost {self.opts.max_cost} passed (spent {progress.cost:.4f})"
                     return
-                result = await self._answer(suite, case, sample)
-                log.append(result)
+                result = await self.run_one(suite, case, sample)
                 progress.add(result)
                 if self.on_result:
                     self.on_result(result, progress)
@@ -376,15 +393,12 @@ class Runner:
         try:
             await asyncio.gather(*(one(*job) for job in jobs))
         finally:
-            for program in self.programs.values():
-                await program.aclose()
-            if self._compiler is not None:
-                self._compiler.close()
-        results = _ordered(read_results(log.path), self.suites)
+            await self.aclose()
+        results = ordered(read_results(self.log.path), self.suites)
         return RunResult(self.run_id, self.folder, self.suites, results, time.monotonic() - start, stopped)
 
 
-def _ordered(results: Iterable[CaseResult], suites: Sequence[Suite]) -> list[CaseResult]:
+def ordered(results: Iterable[CaseResult], suites: Sequence[Suite]) -> list[CaseResult]:
     order = {(s.name, c.id): i for i, (s, c) in enumerate((s, c) for s in suites for c in s.cases)}
     return sorted(results, key=lambda r: (order.get((r.suite, r.case), 1 << 30), r.sample))
 
