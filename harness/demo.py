@@ -49,13 +49,17 @@ def scripted_model(suite: Suite, root: Path) -> ScriptedEngine:
         case = next(c for c in cases if c.query in text)
         if "search_terms" in text and "resources" in text and "[[ ## context ## ]]" not in text:
             terms = list(dict.fromkeys(re.findall(r"`([A-Za-z_][\w:]*)", case.query)))[:6]
-            resources = ["starknet-docs", "cairo-book"] if case.kind == "contract" else ["cairo-book", "corelib"]
+            resources = (
+                ["starknet-docs", "cairo-book"] if case.kind == "contract" else ["cairo-book", "corelib"]
+            )
             return chat_adapter_reply(search_terms=json.dumps(terms), resources=json.dumps(resources))
         if "[[ ## scores ## ]]" in text or "`scores`" in text:
             docs, _ = json.JSONDecoder().raw_decode(_section(text, "documents"))  # a JSON list, then prose
             words = set(re.findall(r"[a-z_]{4,}", case.query.lower()))
-            scores = [round(min(1.0, 0.3 + len(words & set(re.findall(r"[a-z_]{4,}", str(d).lower()))) / 8), 2)
-                      for d in docs]
+            scores = [
+                round(min(1.0, 0.3 + len(words & set(re.findall(r"[a-z_]{4,}", str(d).lower()))) / 8), 2)
+                for d in docs
+            ]
             return chat_adapter_reply(scores=json.dumps(scores))
         return chat_adapter_reply(answer=sample_answer(root, case))
 

@@ -333,6 +333,48 @@ class _Capable:
         return frozenset(self.capabilities.get("supported_params") or ())
 
 
+class _SyncFace:
+    """What DSPy calls on a sync engine, over the subclass's `complete_priced`.
+
+    `complete` notes the price in `self.ledger` (for `_PricedLM`'s history) and returns
+    the bare response; `stream` replays it as events; `close` has nothing to release
+    (an inner engine is borrowed, a recording is held in memory).
+    """
+
+    ledger: _Ledger
+
+    def complete_priced(self, request: Request) -> PricedResponse:
+        raise NotImplementedError
+
+    def complete(self, request: Request) -> Response:
+        return self.ledger.note(self.complete_priced(request))
+
+    def stream(self, request: Request):
+        return response_to_events(self.complete(request))
+
+    def close(self) -> None:
+        pass
+
+
+class _AsyncFace:
+    """The async twin of `_SyncFace`, over the subclass's `async complete_priced`."""
+
+    ledger: _Ledger
+
+    async def complete_priced(self, request: Request) -> PricedResponse:
+        raise NotImplementedError
+
+    async def complete(self, request: Request) -> Response:
+        return self.ledger.note(await self.complete_priced(request))
+
+    async def stream(self, request: Request):
+        for event in response_to_events(await self.complete(request)):
+            yield event
+
+    async def aclose(self) -> None:
+        pass
+
+
 def _lm_kwargs(lm_kwargs: dict[str, Any]) -> dict[str, Any]:
     """Settings for an outer record/replay LM: DSPy's response cache is always off.
 
@@ -409,7 +451,7 @@ class _LiveEngine:
 
 
 class _AsyncLiveEngine:
-    """Async twin of `_LiveEngine` over the same inner LM."""
+    """Async twin of `_LiveEngine` over the same inner LM (the recorder calls `complete_priced`)."""
 
     def __init__(self, sync: _LiveEngine):
         self.sync = sync
@@ -422,28 +464,19 @@ class _AsyncLiveEngine:
         with dspy.settings.context(send_stream=None):
             return self.sync._result(await aexecute(self.sync.lm, call))
 
-    async def complete(self, request: Request) -> Response:
-        return self.ledger.note(await self.complete_priced(request))
-
-    async def stream(self, request: Request):
-        for event in response_to_events(await self.complete(request)):
-            yield event
-
     async def aclose(self) -> None:
         await self.sync.lm.aclose()
 
 
 class _ThreadedAsync:
-    """An async face for a sync-only engine: each call runs in a worker thread."""
+    """An async face for a sync-only inner engine (the recorder calls `complete_priced`),
+    each call in a worker thread."""
 
     def __init__(self, sync: Any):
         self.sync = sync
 
     async def complete_priced(self, request: Request) -> PricedResponse:
         return await asyncio.to_thread(_priced, self.sync, request)
-
-    async def complete(self, request: Request) -> Response:
-        return self.ledger.note(await self.complete_priced(request))
 
 
 # ─── Recording ───────────────────────────────────────────────────────────────
@@ -522,7 +555,7 @@ class _Recorder(_Capable):
         }
 
 
-class _RecordingEngine(_Capable):
+class _RecordingEngine(_SyncFace, _Capable):
     """Sync recording engine: ask the inner engine, append the exchange, return the answer."""
 
     def __init__(self, recorder: _Recorder):
@@ -539,17 +572,8 @@ class _RecordingEngine(_Capable):
         self.recorder.file.append(self.recorder.entry(request, priced, case))
         return priced
 
-    def complete(self, request: Request) -> Response:
-        return self.ledger.note(self.complete_priced(request))
 
-    def stream(self, request: Request):
-        return response_to_events(self.complete(request))
-
-    def close(self) -> None:
-        pass  # the inner engine is borrowed
-
-
-class _AsyncRecordingEngine:
+class _AsyncRecordingEngine(_AsyncFace):
     """Async recording engine: the file write (with its fsync) runs off the event loop."""
 
     def __init__(self, recorder: _Recorder, inner: Any):
@@ -562,16 +586,6 @@ class _AsyncRecordingEngine:
         priced = await _apriced(self.inner, request)
         await asyncio.to_thread(self.recorder.file.append, self.recorder.entry(request, priced, case))
         return priced
-
-    async def complete(self, request: Request) -> Response:
-        return self.ledger.note(await self.complete_priced(request))
-
-    async def stream(self, request: Request):
-        for event in response_to_events(await self.complete(request)):
-            yield event
-
-    async def aclose(self) -> None:
-        pass
 
 
 def recording_lm(
@@ -729,7 +743,7 @@ class _Replayer(_Capable):
         )
 
 
-class _ReplayEngine(_Capable):
+class _ReplayEngine(_SyncFace, _Capable):
     """Sync replay engine."""
 
     def __init__(self, replayer: _Replayer):
@@ -743,17 +757,8 @@ class _ReplayEngine(_Capable):
     def complete_priced(self, request: Request) -> PricedResponse:
         return self.replayer.answer(request)
 
-    def complete(self, request: Request) -> Response:
-        return self.ledger.note(self.replayer.answer(request))
 
-    def stream(self, request: Request):
-        return response_to_events(self.complete(request))
-
-    def close(self) -> None:
-        pass
-
-
-class _AsyncReplayEngine:
+class _AsyncReplayEngine(_AsyncFace):
     """Async replay engine (answers from memory; nothing to await but the contract)."""
 
     def __init__(self, replayer: _Replayer):
@@ -762,16 +767,6 @@ class _AsyncReplayEngine:
 
     async def complete_priced(self, request: Request) -> PricedResponse:
         return self.replayer.answer(request)
-
-    async def complete(self, request: Request) -> Response:
-        return self.ledger.note(self.replayer.answer(request))
-
-    async def stream(self, request: Request):
-        for event in response_to_events(await self.complete(request)):
-            yield event
-
-    async def aclose(self) -> None:
-        pass
 
 
 def replay_lm(path: Path | str, **lm_kwargs: Any) -> dspy.LM:
@@ -854,7 +849,7 @@ def _rate_limited(key: str, attempt: int) -> BaseException:
     return RateLimitError(f"scripted rate limit (attempt {attempt} for request {key[:12]})", retry_after=0.0)
 
 
-class ScriptedEngine(_Capable):
+class ScriptedEngine(_SyncFace, _Capable):
     """An offline engine answering from a Python function, for tests and demo recordings.
 
     Use it as a plain LM (`engine.lm()`), or as the inner engine of `recording_lm` to write
@@ -935,15 +930,6 @@ class ScriptedEngine(_Capable):
             priced = replace(priced, cost=self.cost, cost_details={"kind": "scripted", "currency": "USD"})
         return priced
 
-    def complete(self, request: Request) -> Response:
-        return self.ledger.note(self.complete_priced(request))
-
-    def stream(self, request: Request):
-        return response_to_events(self.complete(request))
-
-    def close(self) -> None:
-        pass
-
     @property
     def async_engine(self) -> AsyncScriptedEngine:
         """The async twin sharing this engine's script, counters and request log."""
@@ -956,7 +942,7 @@ class ScriptedEngine(_Capable):
         )
 
 
-class AsyncScriptedEngine:
+class AsyncScriptedEngine(_AsyncFace):
     """Async face of a `ScriptedEngine` (same script, counters and request log)."""
 
     def __init__(self, sync: ScriptedEngine):
@@ -967,13 +953,3 @@ class AsyncScriptedEngine:
         if self.sync.latency:
             await asyncio.sleep(self.sync.latency)
         return self.sync._complete_priced(request)
-
-    async def complete(self, request: Request) -> Response:
-        return self.ledger.note(await self.complete_priced(request))
-
-    async def stream(self, request: Request):
-        for event in response_to_events(await self.complete(request)):
-            yield event
-
-    async def aclose(self) -> None:
-        pass

@@ -84,39 +84,34 @@ def server() -> Iterator[Database]:
     shutil.rmtree(pgdata, ignore_errors=True)
 
 
+async def _create_database(server: Database, name: str) -> str:
+    """Create an empty database `name` on the session server; its DSN."""
+    conn = await asyncpg.connect(server.dsn())
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return _with_database(server.dsn(), name)
+
+
 @pytest.fixture
 def fresh_dsn(server: Database) -> str:
     """A DSN to a new, empty database on the session server."""
-    name = f"t_{uuid.uuid4().hex[:10]}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect(server.dsn())
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    return _with_database(server.dsn(), name)
+    return asyncio.run(_create_database(server, f"t_{uuid.uuid4().hex[:10]}"))
 
 
 @pytest.fixture(scope="session")
 def corpus_dsn(server: Database) -> str:
     """A database holding the shipped corpus (ingested once; tests only read it)."""
-    name = f"corpus_{uuid.uuid4().hex[:8]}"
 
-    async def create() -> None:
-        conn = await asyncpg.connect(server.dsn())
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-        db = Database(_with_database(server.dsn(), name))
+    async def create() -> str:
+        dsn = await _create_database(server, f"corpus_{uuid.uuid4().hex[:8]}")
+        db = Database(dsn)
         await ingest(db)
         await db.aclose()
+        return dsn
 
-    asyncio.run(create())
-    return _with_database(server.dsn(), name)
+    return asyncio.run(create())
 
 
 async def _fetchval(db: Database, sql: str, *args: object) -> object:

@@ -13,6 +13,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import dspy
 import pytest
@@ -20,7 +21,7 @@ import pytest
 from harness.gate import evaluate, verdicts
 from harness.lm import ScriptedEngine, chat_adapter_reply
 from harness.metric import CaseResult
-from harness.runner import Runner, RunOptions, UsageError, in_shard, read_results, select
+from harness.runner import Runner, RunOptions, RunResult, UsageError, in_shard, read_results, select
 from harness.suite import load_suites
 
 REPO = Path(__file__).resolve().parents[1]
@@ -43,6 +44,22 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
 
 def scores(folder: Path) -> dict[str, float]:
     return {r.nodeid: r.score for r in read_results(folder / "results.jsonl")}
+
+
+def run_scripted(engine: ScriptedEngine, tmp_path: Path, **options: Any) -> RunResult:
+    """Run cairo-basics with AsyncCoder over `engine`, DSPy's own retries off (only the runner retries)."""
+    runner = Runner(
+        RunOptions(
+            program="tests.programs_under_test:AsyncCoder",
+            lm="scripted",
+            out=str(tmp_path),
+            backoff=0.01,
+            **options,
+        ),
+        suites=[BASICS],
+        lms={"scripted": engine.lm(num_retries=0)},
+    )
+    return asyncio.run(runner.run())
 
 
 @pytest.mark.wasm
@@ -97,19 +114,7 @@ def test_rate_limited_lm_calls_are_retried_and_counted(tmp_path: Path) -> None:
         return chat_adapter_reply(answer=f"```cairo\n{goldens[query]}```")
 
     engine = ScriptedEngine(respond, fail_first=2)  # each distinct request fails twice first
-    runner = Runner(
-        RunOptions(
-            program="tests.programs_under_test:AsyncCoder",
-            lm="scripted",
-            out=str(tmp_path),
-            backoff=0.01,
-            retries=3,
-            concurrency=4,
-        ),
-        suites=[BASICS],
-        lms={"scripted": engine.lm(num_retries=0)},
-    )
-    result = asyncio.run(runner.run())
+    result = run_scripted(engine, tmp_path, retries=3, concurrency=4)
     assert len(result.results) == len(BASICS.cases)
     assert all(r.error is None for r in result.results)
     assert all(r.retries == 2 for r in result.results)
@@ -119,19 +124,7 @@ def test_rate_limited_lm_calls_are_retried_and_counted(tmp_path: Path) -> None:
 
 def test_a_case_that_keeps_failing_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
     engine = ScriptedEngine(lambda r: chat_adapter_reply(answer="x"), fail_first=100)
-    runner = Runner(
-        RunOptions(
-            program="tests.programs_under_test:AsyncCoder",
-            lm="scripted",
-            out=str(tmp_path),
-            backoff=0.01,
-            retries=1,
-            cases=("loops", "strings"),
-        ),
-        suites=[BASICS],
-        lms={"scripted": engine.lm(num_retries=0)},
-    )
-    result = asyncio.run(runner.run())
+    result = run_scripted(engine, tmp_path, retries=1, cases=("loops", "strings"))
     assert [r.case for r in result.results] == ["loops", "strings"]
     assert all(r.error and "RateLimit" in r.error and r.retries == 1 and r.score == 0 for r in result.results)
 
