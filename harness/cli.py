@@ -181,6 +181,7 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
     return RunOptions(
         suites=tuple(args.suites),
         program=args.program,
+        answer_field=args.answer_field,
         lm=args.lm,
         judge_lm=args.judge_lm,
         compiler=args.compiler,
@@ -255,6 +256,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress.update(task, completed=p.done, total=p.total, stats=stats)
 
     runner = Runner(opts, run_id=args.resume, on_result=on_result)
+    runner.prepare()  # bad programs, LMs or selections fail here, before anything is announced
     print(f"run {runner.run_id}: results in {runner.folder}/results.jsonl", file=sys.stderr)
     try:
         with progress:
@@ -353,6 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--program", help="program under test (default: the suite's, else harness.rag:RagPipeline)"
     )
+    p.add_argument("--answer-field", default="answer", help="the program's output field with the answer")
     p.add_argument("--lm", help="LM for the program: a LiteLLM model, record:<model> or replay:<file>")
     p.add_argument("--judge-lm", help="'heuristic' or an LM spec (default: the suite's judge)")
     p.add_argument("--concurrency", type=int, default=8, help="cases in flight at once (default 8)")

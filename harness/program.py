@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,10 @@ def _jsonable(value: Any) -> bool:
 
 
 def _import(target: str) -> Any:
+    # The program under test usually lives in the user's project: import it from where they
+    # stand, as pytest and uvicorn do.
+    if str(Path.cwd()) not in sys.path and "" not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
     module_name, _, attr = target.partition(":")
     if not module_name or not attr:
         raise ProgramError(

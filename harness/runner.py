@@ -52,6 +52,7 @@ class RunOptions:
 
     suites: tuple[str, ...] = ()
     program: str | None = None
+    answer_field: str = "answer"
     lm: str | None = None
     judge_lm: str | None = None
     compiler: str | None = None
@@ -253,7 +254,7 @@ class Runner:
     def program_for(self, suite: Suite) -> Program:
         spec = self.opts.program or suite.program or DEFAULT_PROGRAM
         if spec not in self.programs:
-            self.programs[spec] = load_program(spec)
+            self.programs[spec] = load_program(spec, answer_field=self.opts.answer_field)
         return self.programs[spec]
 
     def lm_for(self, suite: Suite, sample: int = 0) -> dspy.LM | None:
