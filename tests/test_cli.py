@@ -77,3 +77,10 @@ def test_missing_node_lists_both_backends(
     assert main(["compile", str(AVERAGE)]) == 2
     err = capsys.readouterr().err
     assert "looked for `scarb` on PATH" in err and "`node`" in err
+
+
+@pytest.mark.wasm
+def test_compile_text_output_prints_verdict_and_notes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compile", str(AVERAGE)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("compiles (wasm") and "note: embedded compiler" in out
