@@ -29,7 +29,7 @@ from .goldens import GoldenCheck, verify
 from .metric import CaseResult
 from .program import ProgramError
 from .runner import Progress as RunProgress
-from .runner import Runner, RunOptions, UsageError, default_out, resume_options
+from .runner import Runner, RunOptions, RunResult, UsageError, default_out, merge_runs, resume_options
 from .suite import SuiteError, json_schema, load_suite, load_suites
 
 # CI logs are not terminals: give tables room instead of rich's 80-column default.
@@ -232,6 +232,8 @@ def print_verdicts(found: list[SuiteVerdict]) -> None:
             )
     out.print(tags)
     for v in found:
+        if v.partial:
+            print(f"{v.suite.name}: {v.partial} (gate the merged run: cairo-evals merge)", file=sys.stderr)
         for check in v.checks:
             if not check.ok:
                 print(f"gate missed: {v.suite.name}: {check.describe()}", file=sys.stderr)
@@ -266,26 +268,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"\ninterrupted: finished cases are kept; continue with --resume {runner.run_id}", file=sys.stderr
         )
         return 130
-    found = verdicts(result.suites, result.results)
-    (result.folder / "summary.json").write_text(
-        json.dumps(
-            {
-                "run_id": result.run_id,
-                "wall_s": round(result.wall_s, 1),
-                "stopped": result.stopped,
-                "suites": [v.to_dict() for v in found],
-            },
-            indent=2,
-        )
-    )
-    print_verdicts(found)
-    errors = [r for r in result.results if r.error]
-    for r in errors:
-        print(f"error: {r.nodeid}: {r.error}", file=sys.stderr)
-    if result.stopped:
-        print(f"stopped early: {result.stopped}", file=sys.stderr)
-    print(f"{len(result.results)} results in {result.wall_s:.1f}s; folder {result.folder}")
-    return 0 if all(v.ok for v in found) else 1
+    return _finish(result)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -318,6 +301,32 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0 if ok else 1
+
+
+def _finish(result: RunResult) -> int:
+    """Summary file, tables, gates, exit code: the end of `run` and `merge` alike."""
+    found = verdicts(result.suites, result.results)
+    summary = {
+        "run_id": result.run_id,
+        "wall_s": round(result.wall_s, 1),
+        "stopped": result.stopped,
+        "suites": [v.to_dict() for v in found],
+    }
+    (result.folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    print_verdicts(found)
+    for r in result.results:
+        if r.error:
+            print(f"error: {r.nodeid}: {r.error}", file=sys.stderr)
+    if result.stopped:
+        print(f"stopped early: {result.stopped}", file=sys.stderr)
+    print(f"{len(result.results)} results in {result.wall_s:.1f}s; folder {result.folder}")
+    return 0 if all(v.ok for v in found) else 1
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    result = merge_runs(args.runs, args.out)
+    print(f"merged {', '.join(args.runs)} into {result.run_id}", file=sys.stderr)
+    return _finish(result)
 
 
 def _compiler_options(p: argparse.ArgumentParser) -> None:
@@ -372,6 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compiler", choices=["auto", "scarb", "wasm"], default=None)
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("merge", help="fold shard runs into one run and gate it")
+    p.add_argument("runs", nargs="+", metavar="RUN_ID", help="run ids under --out (e.g. one per CI shard)")
+    p.add_argument("--out", default=default_out(), help="where run folders are (default reports/)")
+    p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("calibrate", help="check a judge ranks each golden above broken variants of it")
     p.add_argument("suites", nargs="*", help="suite files or folders (default: suites/)")

@@ -92,12 +92,14 @@ def _check(prefix: str, gate: Gate, figs: dict[str, float]) -> list[GateCheck]:
 
 
 def evaluate(suite: Suite, results: Iterable[CaseResult]) -> list[GateCheck]:
-    """Every gate of the suite over the cases that ran (a partial run is gated on what ran)."""
+    """The suite's gates. Suite and tag thresholds apply only when all their cases ran, so a
+    shard or a `-k` selection is not failed for the cases it left out (gate the merged run);
+    each case's own `min_score` always applies."""
     summaries = summarise(suite, results)
-    checks = _check("", suite.thresholds, figures(summaries))
+    checks = _check("", suite.thresholds, figures(summaries)) if len(summaries) == len(suite.cases) else []
     for tag, gate in suite.thresholds.tags:
         tagged = [s for s in summaries if tag in s.case.tags]
-        if tagged:
+        if tagged and len(tagged) == sum(tag in c.tags for c in suite.cases):
             checks += _check(f"tag {tag}: ", gate, figures(tagged))
     for s in summaries:
         if s.case.min_score is not None:
@@ -121,6 +123,12 @@ class SuiteVerdict:
     pass_at_k: dict[int, float]
 
     @property
+    def partial(self) -> str | None:
+        """'k of n cases ran' when the suite's own thresholds were not applied."""
+        ran, total = int(self.figures["cases"]), len(self.suite.cases)
+        return f"{ran} of {total} cases ran: suite gates not applied" if ran < total else None
+
+    @property
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
 
@@ -131,6 +139,7 @@ class SuiteVerdict:
             "figures": self.figures,
             "tags": self.tags,
             "pass_at_k": self.pass_at_k,
+            "partial": self.partial,
             "gates": [c.__dict__ for c in self.checks],
         }
 

@@ -237,6 +237,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             f"{v.suite.name}: {int(f['cases'])} cases, mean {f['mean_score']:.3f}, compile rate "
             f"{f['compile_rate']:.2f}, tests pass rate {f['tests_pass_rate']:.2f}: "
             + ("gates ok" if v.ok else "GATES MISSED")
+            + (f" ({v.partial})" if v.partial else "")
         )
         for check in v.checks:
             if not check.ok:

@@ -413,3 +413,32 @@ def resume_options(run_id: str, out: str = "reports") -> RunOptions:
 
 def default_out() -> str:
     return str(project_root() / "reports")
+
+
+def merge_runs(run_ids: Sequence[str], out: str) -> RunResult:
+    """Fold several runs' results (CI shards) into one new run; a case in two runs is an error."""
+    if len(run_ids) < 2:
+        raise UsageError("merge needs at least two runs")
+    opts = resume_options(run_ids[0], out)
+    seen: dict[tuple[str, str, int], str] = {}
+    merged: list[CaseResult] = []
+    for run_id in run_ids:
+        resume_options(run_id, out)  # each must be a run folder
+        for r in read_results(Path(out) / run_id / "results.jsonl"):
+            key = (r.suite, r.case, r.sample)
+            if key in seen:
+                raise UsageError(f"{r.nodeid} (sample {r.sample}) is in both {seen[key]} and {run_id}")
+            seen[key] = run_id
+            merged.append(r)
+    run_id = new_run_id()
+    folder = Path(out) / run_id
+    folder.mkdir(parents=True)
+    merged_opts = replace(opts, shard=None)
+    (folder / "run.json").write_text(
+        json.dumps({"run_id": run_id, "merged_from": list(run_ids), "options": asdict(merged_opts)}, indent=2)
+    )
+    log = ResultsLog(folder / "results.jsonl")
+    suites = load_suites(list(opts.suites))
+    for r in ordered(merged, suites):
+        log.append(r)
+    return RunResult(run_id, folder, suites, ordered(merged, suites), 0.0)

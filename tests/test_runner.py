@@ -181,3 +181,26 @@ def test_gates_report_which_threshold_missed_and_by_how_much() -> None:
 
 def test_dspy_settings_untouched() -> None:
     assert dspy.settings.lm is None
+
+
+def test_partial_runs_apply_case_bars_but_not_suite_or_tag_gates() -> None:
+    some = [CaseResult("cairo-basics", c.id, 0.1, "", False, False) for c in BASICS.cases[:3]]
+    checks = evaluate(BASICS, some)
+    assert all(c.name.startswith("case ") for c in checks)  # only per-case min_score bars
+    (v,) = verdicts([BASICS], some)
+    assert v.partial == f"3 of {len(BASICS.cases)} cases ran: suite gates not applied"
+
+
+def test_shard_runs_merge_into_the_unsharded_run(tmp_path: Path) -> None:
+    from harness.runner import merge_runs
+
+    def run(**options: Any) -> RunResult:
+        return asyncio.run(Runner(RunOptions(program="empty", out=str(tmp_path), **options)).run())
+
+    whole = run()
+    shards = [run(shard=f"{i}/2") for i in (1, 2)]
+    merged = merge_runs([s.run_id for s in shards], str(tmp_path))
+    assert [(r.nodeid, r.score) for r in merged.results] == [(r.nodeid, r.score) for r in whole.results]
+    assert len(read_results(merged.folder / "results.jsonl")) == 16
+    with pytest.raises(UsageError, match="is in both"):
+        merge_runs([shards[0].run_id, shards[0].run_id], str(tmp_path))
