@@ -28,6 +28,7 @@ from .gate import SuiteVerdict, verdicts
 from .goldens import GoldenCheck, verify
 from .metric import CaseResult
 from .program import ProgramError
+from .report import write_reports
 from .runner import Progress as RunProgress
 from .runner import Runner, RunOptions, RunResult, UsageError, default_out, merge_runs, resume_options
 from .suite import SuiteError, json_schema, load_suite, load_suites
@@ -268,7 +269,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"\ninterrupted: finished cases are kept; continue with --resume {runner.run_id}", file=sys.stderr
         )
         return 130
-    return _finish(result)
+    code = _finish(result)
+    if args.baseline:
+        try:
+            regressed = print_comparison(args.baseline, result.run_id, args.out, args.margin)
+        except ValueError as e:
+            raise UsageError(f"--baseline: {e}") from None
+        code = max(code, 1 if regressed else 0)
+    return code
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -313,14 +321,42 @@ def _finish(result: RunResult) -> int:
         "suites": [v.to_dict() for v in found],
     }
     (result.folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    written = write_reports(result, found)
     print_verdicts(found)
     for r in result.results:
         if r.error:
             print(f"error: {r.nodeid}: {r.error}", file=sys.stderr)
     if result.stopped:
         print(f"stopped early: {result.stopped}", file=sys.stderr)
-    print(f"{len(result.results)} results in {result.wall_s:.1f}s; folder {result.folder}")
+    print(f"{len(result.results)} results in {result.wall_s:.1f}s; report {written['html']}")
     return 0 if all(v.ok for v in found) else 1
+
+
+def print_comparison(a: str, b: str, out_dir: str, margin: float) -> bool:
+    """The per-case deltas and the paired bootstrap verdict; True when B regressed from A."""
+    from .compare import COLUMNS, compare, load_results
+
+    cmp = compare(load_results(a, out_dir), load_results(b, out_dir), margin=margin)
+    table = Table(title=f"{a} (A) → {b} (B)")
+    for col in COLUMNS:
+        table.add_column(col)
+    for row in cmp.table():
+        table.add_row(*row, style="red" if row[-1] == "new failure" else None)
+    out.print(table)
+    print(
+        f"mean {cmp.mean_a:.3f} → {cmp.mean_b:.3f}: difference {cmp.mean_delta:+.4f}, "
+        f"95% CI [{cmp.ci_low:+.4f}, {cmp.ci_high:+.4f}] (paired bootstrap, margin {margin})"
+    )
+    for reason in cmp.reasons:
+        print(f"- {reason}", file=sys.stderr if cmp.regression else sys.stdout)
+    return cmp.regression
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    try:
+        return 1 if print_comparison(args.a, args.b, args.out, args.margin) else 0
+    except ValueError as e:
+        raise UsageError(str(e)) from None
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
@@ -376,11 +412,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=default_out(), help="where run folders go (default reports/)")
     p.add_argument("--resume", metavar="RUN_ID", help="continue a run: skip its finished cases")
     p.add_argument("--max-cost", type=float, help="stop starting cases once the LM cost passes this")
+    p.add_argument("--baseline", metavar="RUN", help="compare with this run; exit 1 on a regression")
+    p.add_argument("--margin", type=float, default=0.02, help="regression margin for --baseline")
     p.add_argument("--case-timeout", type=float, default=900.0, help="seconds per case attempt")
     p.add_argument("--retries", type=int, default=3, help="retries for transient LM errors (default 3)")
     p.add_argument("--compiler", choices=["auto", "scarb", "wasm"], default=None)
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("compare", help="per-case deltas of B against baseline A; exit 1 on a regression")
+    p.add_argument("a", help="baseline: a run id, run folder or results.jsonl")
+    p.add_argument("b", help="candidate: a run id, run folder or results.jsonl")
+    p.add_argument("--out", default=default_out(), help="where run folders are (default reports/)")
+    p.add_argument(
+        "--margin",
+        type=float,
+        default=0.02,
+        help="a regression is a 95%% CI below -margin, or a case that went from pass to fail",
+    )
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("merge", help="fold shard runs into one run and gate it")
     p.add_argument("runs", nargs="+", metavar="RUN_ID", help="run ids under --out (e.g. one per CI shard)")

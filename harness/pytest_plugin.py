@@ -28,7 +28,8 @@ from .cairo import CompilerNotFound
 from .gate import SuiteVerdict, verdicts
 from .metric import CaseResult
 from .program import ProgramError
-from .runner import Runner, RunOptions, UsageError, default_out, new_run_id, ordered, read_results
+from .report import write_reports
+from .runner import Runner, RunOptions, RunResult, UsageError, default_out, new_run_id, ordered, read_results
 from .suite import Case, Suite, SuiteError, load_suites
 
 SUITES_KEY = pytest.StashKey[list[Suite]]()
@@ -221,6 +222,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results = ordered(_merge(folder), _suites(config))
     found = verdicts(_suites(config), results)
     config.stash[VERDICTS_KEY] = found
+    write_reports(RunResult(config.stash[RUN_ID_KEY], folder, _suites(config), results, 0.0), found)
     if any(not v.ok for v in found) and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -242,4 +244,4 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for check in v.checks:
             if not check.ok:
                 terminalreporter.write_line(f"  gate missed: {check.describe()}", red=True)
-    terminalreporter.write_line(f"results: {folder / 'results.jsonl'}")
+    terminalreporter.write_line(f"results: {folder / 'results.jsonl'}; report: {folder / 'report.html'}")

@@ -1,0 +1,171 @@
+"""Run comparison: per-case deltas, pass→fail crossings, the paired bootstrap interval, loading."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from harness.compare import COLUMNS, compare, load_results
+from harness.metric import CaseResult
+
+N = 10
+
+
+def run(scores: list[float], passed: list[bool] | None = None, suite: str = "s") -> list[CaseResult]:
+    passed = passed if passed is not None else [True] * len(scores)
+    return [
+        CaseResult(suite, f"c{i}", score, "", ok, ok)
+        for i, (score, ok) in enumerate(zip(scores, passed, strict=True))
+    ]
+
+
+def base() -> list[CaseResult]:
+    return run([1.0] * N)
+
+
+def test_one_case_crosses_pass_to_fail() -> None:
+    a = base()
+    b = list(a)
+    b[3] = replace(b[3], score=0.5, passed=False)
+    cmp = compare(a, b)
+    assert cmp.new_failures == ["s::c3"]
+    assert cmp.fixed == []
+    assert cmp.mean_delta == pytest.approx(-0.5 / N)
+    assert cmp.ci_low <= -0.5 / N <= cmp.ci_high
+    assert cmp.regression  # crossed pass → fail, though the interval alone would not flag it
+    assert any("s::c3" in r for r in cmp.reasons)
+    rows = cmp.table()
+    assert rows[0] == ("s::c3", "1.000", "0.500", "-0.500", "new failure")
+    assert all(len(row) == len(COLUMNS) for row in rows)
+    assert len(rows) == N
+    d = cmp.to_dict()
+    assert json.loads(json.dumps(d))["new_failures"] == ["s::c3"]
+    assert d["cases"][0]["status"] == "new failure"
+
+
+def test_identical_runs() -> None:
+    a = run([0.2 * (i % 5) for i in range(N)], [i % 2 == 0 for i in range(N)])
+    cmp = compare(a, list(a))
+    assert cmp.mean_delta == 0.0
+    assert (cmp.ci_low, cmp.ci_high) == (0.0, 0.0)
+    assert not cmp.regression
+    assert cmp.new_failures == cmp.fixed == cmp.only_a == cmp.only_b == []
+    assert "no regression" in cmp.reasons[0]
+
+
+def test_small_noise_is_not_a_regression() -> None:
+    a = run([0.8] * N)
+    b = run([0.8 + (0.01 if i % 2 else -0.01) for i in range(N)])
+    cmp = compare(a, b, margin=0.02)
+    assert not cmp.regression
+    assert -0.01 <= cmp.ci_low <= cmp.ci_high <= 0.01
+
+
+def test_small_drop_within_margin_is_not_a_regression() -> None:
+    cmp = compare(run([0.8] * N), run([0.79] * N), margin=0.02)
+    assert not cmp.regression
+
+
+def test_broad_drop_is_a_regression_by_the_interval() -> None:
+    a = run([0.9 - 0.01 * i for i in range(N)])
+    b = run([r.score - 0.2 - (0.02 if i % 3 == 0 else 0.0) for i, r in enumerate(a)])
+    cmp = compare(a, b)
+    assert cmp.new_failures == []  # every case passes in both: only the interval flags it
+    assert cmp.ci_high < -0.02
+    assert cmp.regression
+    assert "interval" in cmp.reasons[0]
+
+
+def test_improvement_and_fixed() -> None:
+    a = run([0.5] * N, [False] * N)
+    b = run([0.5] * (N - 1) + [1.0], [False] * (N - 1) + [True])
+    cmp = compare(a, b)
+    assert cmp.fixed == [f"s::c{N - 1}"]
+    assert not cmp.regression
+    assert cmp.mean_delta > 0
+
+
+def test_deterministic_with_seed() -> None:
+    a = run([0.5] * N)
+    b = run([0.5 + 0.037 * ((i * 7) % N) - 0.2 + 0.0011 * i * i for i in range(N)])
+    first, second = compare(a, b, seed=7), compare(a, b, seed=7)
+    assert (first.ci_low, first.ci_high) == (second.ci_low, second.ci_high)
+    assert first.to_dict() == second.to_dict()
+    other = compare(a, b, seed=8)
+    assert (other.ci_low, other.ci_high) != (first.ci_low, first.ci_high)
+
+
+def test_samples_are_averaged_and_unmatched_cases_reported() -> None:
+    a = [*run([1.0, 1.0]), CaseResult("s", "c0", 0.5, "", True, True, sample=1), *run([1.0], suite="t")]
+    b = [*run([0.75, 1.0]), *run([1.0], suite="u")]
+    cmp = compare(a, b)
+    by_id = {c.nodeid: c for c in cmp.cases}
+    assert by_id["s::c0"].a == pytest.approx(0.75)
+    assert by_id["s::c0"].samples_a == 2
+    assert by_id["s::c0"].delta == 0.0
+    assert cmp.only_a == ["t::c0"]
+    assert cmp.only_b == ["u::c0"]
+    statuses = [row[-1] for row in cmp.table()]
+    assert statuses[-2:] == ["only in A", "only in B"]
+
+
+def test_failing_sample_fails_the_case() -> None:
+    a = run([1.0])
+    b = [*run([1.0]), CaseResult("s", "c0", 0.0, "", False, False, sample=1)]
+    assert compare(a, b).new_failures == ["s::c0"]
+
+
+def test_no_shared_cases() -> None:
+    with pytest.raises(ValueError, match="share no case"):
+        compare(run([1.0]), run([1.0], suite="other"))
+
+
+def write_run(folder: Path, results: list[CaseResult]) -> Path:
+    folder.mkdir(parents=True)
+    path = folder / "results.jsonl"
+    path.write_text("".join(json.dumps(r.to_dict()) + "\n" for r in results))
+    return path
+
+
+def test_load_results_by_id_folder_and_file(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    results = run([1.0, 0.5], [True, False])
+    path = write_run(out / "run-1", results)
+    assert load_results("run-1", out=str(out)) == results
+    assert load_results(str(out / "run-1"), out="elsewhere") == results
+    assert load_results(str(path), out="elsewhere") == results
+
+
+def test_load_results_missing(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    with pytest.raises(ValueError, match="not found") as err:
+        load_results("nope", out=str(out))
+    assert str(out / "nope" / "results.jsonl") in str(err.value)
+    (out / "empty").mkdir(parents=True)
+    (out / "empty" / "results.jsonl").write_text("")
+    with pytest.raises(ValueError, match="no results"):
+        load_results("empty", out=str(out))
+    with pytest.raises(ValueError, match="MLflow"):
+        load_results("mlflow:abc123", out=str(out))
+
+
+def test_compare_command_exits_1_only_on_a_regression(tmp_path, capsys) -> None:
+    """The CLI face: identical runs pass; a case that crossed from pass to fail is a regression."""
+    from harness.cli import main
+    from harness.runner import ResultsLog
+
+    def write(name: str, results: list[CaseResult]) -> None:
+        log = ResultsLog(tmp_path / name / "results.jsonl")
+        for r in results:
+            log.append(r)
+
+    base = [CaseResult("s", f"c{i}", 1.0, "", True, True) for i in range(5)]
+    write("a", base)
+    write("b", [*base[:4], CaseResult("s", "c4", 0.4, "tests fail", False, True)])
+    assert main(["compare", "a", "a", "--out", str(tmp_path)]) == 0
+    assert main(["compare", "a", "b", "--out", str(tmp_path)]) == 1
+    assert "s::c4" in capsys.readouterr().out
+    assert main(["compare", "a", "nope", "--out", str(tmp_path)]) == 2
