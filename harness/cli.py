@@ -270,6 +270,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 130
     code = _finish(result)
+    if not args.no_mlflow:
+        from .tracking import log_run
+
+        found = verdicts(result.suites, result.results)
+        mlflow_id = log_run(
+            result, found, opts, runner.programs, uri=args.mlflow_uri, experiment=args.experiment
+        )
+        if mlflow_id:
+            print(f"logged to MLflow as run {mlflow_id} (cairo-evals ui to browse)", file=sys.stderr)
     if args.baseline:
         try:
             regressed = print_comparison(args.baseline, result.run_id, args.out, args.margin)
@@ -413,12 +422,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", metavar="RUN_ID", help="continue a run: skip its finished cases")
     p.add_argument("--max-cost", type=float, help="stop starting cases once the LM cost passes this")
     p.add_argument("--baseline", metavar="RUN", help="compare with this run; exit 1 on a regression")
+    p.add_argument("--mlflow-uri", help="tracking server (default: MLFLOW_TRACKING_URI, else ./mlruns.db)")
+    p.add_argument("--experiment", help="MLflow experiment (default: the suite's name)")
+    p.add_argument("--no-mlflow", action="store_true", help="do not log the run to MLflow")
     p.add_argument("--margin", type=float, default=0.02, help="regression margin for --baseline")
     p.add_argument("--case-timeout", type=float, default=900.0, help="seconds per case attempt")
     p.add_argument("--retries", type=int, default=3, help="retries for transient LM errors (default 3)")
     p.add_argument("--compiler", choices=["auto", "scarb", "wasm"], default=None)
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_run)
+
+    from . import prompts, tracking
+
+    tracking.add_commands(sub)
+    prompts.add_commands(sub)
 
     p = sub.add_parser("compare", help="per-case deltas of B against baseline A; exit 1 on a regression")
     p.add_argument("a", help="baseline: a run id, run folder or results.jsonl")

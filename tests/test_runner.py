@@ -95,7 +95,15 @@ def test_kill_9_halfway_then_resume_gives_the_uninterrupted_results(tmp_path: Pa
     partial = len(read_results(folder / "results.jsonl"))
     assert 3 <= partial < len(BASICS.cases)
 
-    resumed = cli("run", "--resume", folder.name, "--out", str(tmp_path), env={"CAIRO_EVALS_TEST_DELAY": "0"})
+    resumed = cli(
+        "run",
+        "--resume",
+        folder.name,
+        "--out",
+        str(tmp_path),
+        "--no-mlflow",
+        env={"CAIRO_EVALS_TEST_DELAY": "0"},
+    )
     assert resumed.wait(timeout=1200) == 1
     assert scores(folder) == scores(uninterrupted)
     assert len(read_results(folder / "results.jsonl")) == len(BASICS.cases)  # nothing ran twice

@@ -1,0 +1,449 @@
+"""Log a cairo-evals run to MLflow: params, metrics, the per-case table, code and reports.
+
+Where: `uri`, else `$MLFLOW_TRACKING_URI` (a team server), else a sqlite store `mlruns.db` at
+the project root with artifacts beside it in `mlartifacts/` (the experiment is created with
+that artifact location, so nothing lands in `./mlruns`). For any `sqlite:///path/x.db` the
+artifacts go to `path/mlartifacts/`.
+
+What: one MLflow run per cairo-evals run, in one experiment per suite (named after the suite,
+or `experiment`). A run of several suites goes to the experiment `cairo-evals` (or
+`experiment`) as a parent run with one nested run per suite.
+
+- params: program, lm, judge, compiler backend + version, suite hash (sha256 of the suite
+  file), git commit, repeats, concurrency;
+- metrics: mean_score, compile_rate, tests_pass_rate, pass_at_k_<k>, tag.<tag>.mean_score,
+  tokens, cost, wall_s, cases, errors (a parent run: the same over all cases, plus
+  `suite.<name>.<figure>`);
+- artifacts: `cases.json` (an MLflow table: case, sample, score, passed, compiled,
+  tests_passed, tests_total, judge_score, feedback), `cases/<case>.cairo` and
+  `cases/<case>.feedback.txt`, results.jsonl, report.html, summary.md;
+- tags: `cairo_evals.run_id`, `cairo_evals.suite(s)`, `prompt.<name>=<version>` for the
+  programs' prompts (registered in the Prompt Registry, see `harness.prompts`).
+
+Logging never fails a run: when MLflow is unreachable or fails, `log_run` logs a warning and
+returns None; the run's own files are kept, and `log_saved_run` (`cairo-evals log RUN_ID`)
+uploads the folder later.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .gate import SuiteVerdict, figures, summarise
+from .metric import CaseResult
+from .paths import project_root
+from .runner import DEFAULT_PROGRAM, RunOptions, RunResult
+from .suite import Suite
+
+if TYPE_CHECKING:
+    from .program import Program
+
+log = logging.getLogger(__name__)
+
+MULTI_SUITE_EXPERIMENT = "cairo-evals"
+_METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/ ]+")
+_FILE_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+class TrackingUnavailable(RuntimeError):
+    """The tracking server did not answer."""
+
+
+# -- the store --------------------------------------------------------------------------------
+
+
+def default_uri() -> str:
+    """`$MLFLOW_TRACKING_URI`, else `sqlite:///<project>/mlruns.db`."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{project_root() / 'mlruns.db'}"
+
+
+def _sqlite_path(uri: str) -> Path | None:
+    if not uri.startswith("sqlite:///"):
+        return None
+    return Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
+
+
+def artifact_location(uri: str, experiment: str = "") -> str | None:
+    """`mlartifacts/<experiment>` beside a sqlite store (a file URI); None (the server decides)
+    for any other store."""
+    path = _sqlite_path(uri)
+    if path is None:
+        return None
+    folder = path.resolve().parent / "mlartifacts"
+    if experiment:
+        folder = folder / (_FILE_UNSAFE.sub("_", experiment).strip("._") or "experiment")
+    return folder.as_uri()
+
+
+def _check_reachable(uri: str, timeout: float = 3.0) -> None:
+    """Fail fast on a dead HTTP server (MLflow's own client retries for minutes)."""
+    if not uri.startswith(("http://", "https://")):
+        return
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout):
+            pass
+    except urllib.error.HTTPError:
+        pass  # it answered (a proxy or an old server without /health): good enough
+    except (OSError, ValueError) as e:
+        raise TrackingUnavailable(f"MLflow at {uri} is unreachable: {e}") from None
+
+
+def client_for(uri: str | None = None) -> Any:
+    """An `MlflowClient` for tracking and the prompt registry at `uri` (default: `default_uri()`)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    uri = uri or default_uri()
+    _check_reachable(uri)
+    path = _sqlite_path(uri)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def experiment_id(client: Any, name: str, uri: str) -> str:
+    """The id of experiment `name`, created (with its artifact location) when missing."""
+    found = client.get_experiment_by_name(name)
+    if found is not None:
+        if found.lifecycle_stage == "deleted":
+            client.restore_experiment(found.experiment_id)
+        return str(found.experiment_id)
+    return str(client.create_experiment(name, artifact_location=artifact_location(uri, name)))
+
+
+# -- what is logged ---------------------------------------------------------------------------
+
+
+def file_sha256(path: str | Path) -> str:
+    p = Path(path)
+    if not p.is_file() and not p.is_absolute():
+        p = project_root() / p
+    return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "unknown"
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=project_root(), capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
+
+
+def _compiler(results: Sequence[CaseResult], opts: RunOptions, suite: Suite | None) -> tuple[str, str]:
+    first = next((r.compile for r in results if r.compile), None) or {}
+    backend = first.get("backend") or opts.compiler or (suite.compiler if suite else None) or "auto"
+    return str(backend), str(first.get("backend_version") or "unknown")
+
+
+def suite_params(
+    suite: Suite, results: Sequence[CaseResult], opts: RunOptions, commit: str
+) -> dict[str, str]:
+    backend, version = _compiler(results, opts, suite)
+    return {
+        "program": opts.program or suite.program or DEFAULT_PROGRAM,
+        "lm": str(opts.lm or suite.lm),
+        "judge": opts.judge_lm or suite.judge or "heuristic",
+        "compiler_backend": backend,
+        "compiler_version": version,
+        "suite": suite.name,
+        "suite_hash": file_sha256(suite.path),
+        "git_commit": commit,
+        "repeats": str(opts.repeats),
+        "concurrency": str(opts.concurrency),
+    }
+
+
+def _merge_params(per_suite: Sequence[dict[str, str]]) -> dict[str, str]:
+    """One value per param: the common one, or the distinct values joined (in suite order)."""
+    merged: dict[str, str] = {}
+    for key in per_suite[0]:
+        values = list(dict.fromkeys(p[key] for p in per_suite))
+        merged[key] = values[0] if len(values) == 1 else ", ".join(values)
+    return merged
+
+
+def _metric_key(name: str) -> str:
+    return _METRIC_UNSAFE.sub("_", name)
+
+
+def _usage(results: Sequence[CaseResult]) -> dict[str, float]:
+    return {
+        "tokens": float(sum(r.tokens for r in results)),
+        "cost": float(sum(r.cost for r in results)),
+        "errors": float(sum(r.error is not None for r in results)),
+    }
+
+
+def verdict_metrics(v: SuiteVerdict, results: Sequence[CaseResult], wall_s: float) -> dict[str, float]:
+    mine = [r for r in results if r.suite == v.suite.name]
+    metrics = {k: float(x) for k, x in v.figures.items()}
+    metrics |= {f"pass_at_k_{k}": float(x) for k, x in v.pass_at_k.items()}
+    for tag, figs in v.tags.items():
+        for name in ("mean_score", "compile_rate", "tests_pass_rate"):
+            metrics[_metric_key(f"tag.{tag}.{name}")] = float(figs[name])
+    metrics["gates_ok"] = float(v.ok)
+    return metrics | _usage(mine) | {"wall_s": float(wall_s)}
+
+
+def overall_metrics(
+    verdicts: Sequence[SuiteVerdict], results: Sequence[CaseResult], wall_s: float
+) -> dict[str, float]:
+    summaries = [s for v in verdicts for s in summarise(v.suite, results)]
+    metrics = {k: float(x) for k, x in figures(summaries).items()}
+    for v in verdicts:
+        for k, x in v.figures.items():
+            metrics[_metric_key(f"suite.{v.suite.name}.{k}")] = float(x)
+    metrics["gates_ok"] = float(all(v.ok for v in verdicts))
+    return metrics | _usage(results) | {"wall_s": float(wall_s)}
+
+
+def case_table(results: Sequence[CaseResult]) -> dict[str, list[Any]]:
+    cols = ("case", "sample", "score", "passed", "compiled", "tests_passed", "tests_total", "judge_score")
+    table: dict[str, list[Any]] = {c: [] for c in (*cols, "error", "feedback")}
+    for r in results:
+        for c in cols:
+            table[c].append(getattr(r, c))
+        table["error"].append(r.error or "")
+        table["feedback"].append(r.feedback)
+    return table
+
+
+def _write_cases(folder: Path, results: Sequence[CaseResult]) -> None:
+    many = {r.case for r in results if r.sample}
+    for r in results:
+        stem = _FILE_UNSAFE.sub("_", r.case) + (f".s{r.sample}" if r.case in many else "")
+        if r.code is not None:
+            (folder / f"{stem}.cairo").write_text(r.code, encoding="utf-8")
+        note = r.feedback + (f"\n\nerror: {r.error}" if r.error else "")
+        (folder / f"{stem}.feedback.txt").write_text(f"score {r.score}\n\n{note}\n", encoding="utf-8")
+
+
+def _log_suite_artifacts(client: Any, run_id: str, results: Sequence[CaseResult]) -> None:
+    client.log_table(run_id, data=case_table(results), artifact_file="cases.json")
+    with tempfile.TemporaryDirectory(prefix="cairo-evals-mlflow-") as tmp:
+        _write_cases(Path(tmp), results)
+        client.log_artifacts(run_id, tmp, "cases")
+
+
+def _log_run_files(client: Any, run_id: str, folder: Path) -> None:
+    for name in ("results.jsonl", "run.json", "report.html", "summary.md", "results.json", "junit.xml"):
+        path = folder / name
+        if path.is_file():
+            client.log_artifact(run_id, str(path))
+
+
+def _log_values(
+    client: Any, run_id: str, params: dict[str, str], metrics: dict[str, float], tags: dict[str, str]
+) -> None:
+    from mlflow.entities import Metric, Param, RunTag
+
+    now = int(time.time() * 1000)
+    client.log_batch(
+        run_id,
+        metrics=[Metric(k, v, now, 0) for k, v in metrics.items()],
+        params=[Param(k, v[:6000]) for k, v in params.items()],
+        tags=[RunTag(k, v) for k, v in tags.items()],
+    )
+
+
+def _register_program_prompts(programs: dict[str, Program] | None, uri: str) -> dict[str, int]:
+    from .prompts import register_prompts
+
+    versions: dict[str, int] = {}
+    for program in (programs or {}).values():
+        if program.module is not None and program.module.named_predictors():
+            try:
+                versions |= register_prompts(program.name, program.module, uri)
+            except Exception as e:  # a server without a prompt registry: log the run anyway
+                log.warning("could not register the prompts of %s: %s: %s", program.name, type(e).__name__, e)
+    return versions
+
+
+def log_run(
+    result: RunResult,
+    verdicts: Sequence[SuiteVerdict],
+    opts: RunOptions,
+    programs: dict[str, Program] | None = None,
+    uri: str | None = None,
+    experiment: str | None = None,
+    prompt_versions: dict[str, int] | None = None,
+) -> str | None:
+    """Log a finished run to MLflow; the MLflow run id (the parent's for several suites).
+
+    `programs` (the runner's `Runner.programs`): their prompts are registered (a new version
+    only when changed) and the run is tagged `prompt.<name>=<version>`; `prompt_versions`
+    adds versions registered elsewhere. On any failure (MLflow unreachable, a bad store) a
+    warning is logged and None returned: tracking never fails a run.
+    """
+    uri = uri or default_uri()
+    run_id: str | None = None
+    client: Any = None
+    try:
+        client = client_for(uri)
+        verdicts = [v for v in verdicts if any(r.suite == v.suite.name for r in result.results)]
+        if not verdicts:
+            raise ValueError("the run has no results to log")
+        versions = dict(prompt_versions or {}) | _register_program_prompts(programs, uri)
+        commit = git_commit()
+        names = [v.suite.name for v in verdicts]
+        per_suite = {
+            v.suite.name: suite_params(
+                v.suite, [r for r in result.results if r.suite == v.suite.name], opts, commit
+            )
+            for v in verdicts
+        }
+        base_tags = {"cairo_evals.run_id": result.run_id, "mlflow.source.git.commit": commit}
+        base_tags |= {f"prompt.{n}": str(ver) for n, ver in versions.items()}
+        if result.stopped:
+            base_tags["cairo_evals.stopped"] = result.stopped
+        exp_name = experiment or (names[0] if len(names) == 1 else MULTI_SUITE_EXPERIMENT)
+        exp_id = experiment_id(client, exp_name, uri)
+        single = len(verdicts) == 1
+        tags = base_tags | (
+            {"cairo_evals.suite": names[0]} if single else {"cairo_evals.suites": ",".join(names)}
+        )
+        run = client.create_run(exp_id, tags=tags, run_name=result.run_id)
+        run_id = run.info.run_id
+        if single:
+            v = verdicts[0]
+            _log_values(
+                client, run_id, per_suite[v.suite.name], verdict_metrics(v, result.results, result.wall_s), {}
+            )
+            _log_suite_artifacts(client, run_id, [r for r in result.results if r.suite == v.suite.name])
+        else:
+            params = _merge_params(list(per_suite.values()))
+            params["suite"] = ",".join(names)
+            params["suite_hash"] = ",".join(f"{n}:{per_suite[n]['suite_hash']}" for n in names)
+            _log_values(client, run_id, params, overall_metrics(verdicts, result.results, result.wall_s), {})
+            for v in verdicts:
+                mine = [r for r in result.results if r.suite == v.suite.name]
+                child_tags = base_tags | {"cairo_evals.suite": v.suite.name, "mlflow.parentRunId": run_id}
+                child = client.create_run(exp_id, tags=child_tags, run_name=f"{result.run_id} {v.suite.name}")
+                child_id = child.info.run_id
+                _log_values(
+                    client, child_id, per_suite[v.suite.name], verdict_metrics(v, mine, result.wall_s), {}
+                )
+                _log_suite_artifacts(client, child_id, mine)
+                client.set_terminated(child_id)
+        _log_run_files(client, run_id, Path(result.folder))
+        client.set_terminated(run_id)
+        log.info("logged run %s to MLflow (%s) as %s", result.run_id, uri, run_id)
+        return run_id
+    except Exception as e:
+        log.warning(
+            "MLflow logging failed (%s): %s: %s; the run's files in %s are kept "
+            "(upload them later with `cairo-evals log %s`)",
+            uri,
+            type(e).__name__,
+            e,
+            result.folder,
+            result.run_id,
+        )
+        if client is not None and run_id is not None:
+            with contextlib.suppress(Exception):
+                client.set_terminated(run_id, status="FAILED")
+        return None
+
+
+def find_logged(run_id: str, uri: str | None = None) -> str | None:
+    """The MLflow run already logged for cairo-evals run `run_id` (a parent, not a suite child)."""
+    client = client_for(uri)
+    exps = [e.experiment_id for e in client.search_experiments()]
+    if not exps:
+        return None
+    runs = client.search_runs(exps, filter_string=f"tags.`cairo_evals.run_id` = '{run_id}'", max_results=50)
+    top = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    return top[0].info.run_id if top else None
+
+
+def log_saved_run(
+    run_id: str,
+    out: str = "reports",
+    uri: str | None = None,
+    experiment: str | None = None,
+    force: bool = False,
+) -> str | None:
+    """Upload a finished run folder (`out/run_id`: run.json, results.jsonl) to MLflow.
+
+    Verdicts are recomputed from the results and the run's suites; report.html and summary.md
+    are written first when missing. A run already in MLflow is not logged again unless `force`
+    (its MLflow run id is returned). Prompts are not registered: the program may have changed
+    since the run. Raises `UsageError` for a missing folder; None when MLflow fails.
+    """
+    from .gate import verdicts as compute_verdicts
+    from .report import write_reports
+    from .runner import ordered, read_results, resume_options
+    from .suite import load_suites
+
+    opts = resume_options(run_id, out)
+    folder = Path(out) / run_id
+    suites = load_suites(list(opts.suites))
+    results = ordered(read_results(folder / "results.jsonl"), suites)
+    wall_s = 0.0
+    saved = folder / "results.json"
+    if saved.is_file():
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            wall_s = float(json.loads(saved.read_text()).get("wall_s") or 0.0)
+    run = RunResult(run_id, folder, suites, results, wall_s)
+    vs = compute_verdicts(suites, results)
+    if not force:
+        try:
+            existing = find_logged(run_id, uri)
+        except Exception:
+            existing = None  # log_run reports the failure
+        if existing:
+            log.warning("run %s is already in MLflow as %s (pass force to log it again)", run_id, existing)
+            return existing
+    if not (folder / "report.html").is_file() and results:
+        write_reports(run, vs)
+    return log_run(run, vs, opts, uri=uri, experiment=experiment)
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from .runner import UsageError
+    from .suite import SuiteError
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        mlflow_id = log_saved_run(args.run_id, args.out, args.mlflow_uri, args.experiment, args.force)
+    except (UsageError, SuiteError) as e:
+        print(f"error: {e}")
+        return 2
+    if mlflow_id is None:
+        print(f"run {args.run_id} was not logged to MLflow (see the warning above)")
+        return 1
+    print(f"run {args.run_id} is in MLflow at {args.mlflow_uri or default_uri()} as run {mlflow_id}")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    from .runner import default_out
+
+    p = sub.add_parser("log", help="upload a finished run folder to MLflow")
+    p.add_argument("run_id", metavar="RUN_ID")
+    p.add_argument("--out", default=default_out(), help="where runs live (default: reports/)")
+    p.add_argument(
+        "--mlflow-uri", default=None, help="tracking URI (default: $MLFLOW_TRACKING_URI or mlruns.db)"
+    )
+    p.add_argument("--experiment", default=None, help="experiment name (default: the suite's name)")
+    p.add_argument("--force", action="store_true", help="log again even if the run is already in MLflow")
+    p.set_defaults(func=cmd_log)
