@@ -73,6 +73,7 @@ def test_kill_9_halfway_then_resume_gives_the_uninterrupted_results(tmp_path: Pa
         "2",
         "--out",
         str(tmp_path),
+        "--no-mlflow",
     ]
     whole = cli(*common, env={"CAIRO_EVALS_TEST_DELAY": "0"})
     # A third of the answers have no code, so the suite's gates miss: exit 1, saying which.
