@@ -432,10 +432,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_run)
 
-    from . import prompts, tracking
+    from . import prompts, tracking, ui
 
     tracking.add_commands(sub)
     prompts.add_commands(sub)
+    ui.add_commands(sub)
 
     p = sub.add_parser("compare", help="per-case deltas of B against baseline A; exit 1 on a regression")
     p.add_argument("a", help="baseline: a run id, run folder or results.jsonl")

@@ -269,7 +269,7 @@ details.case[open]>summary{background:#f6f8fa;border-bottom:1px solid #d0d7de}
 pre{background:#f6f8fa;padding:.5rem;overflow:auto;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;
  white-space:pre;margin:.3rem 0;max-height:40rem}
 pre.text{white-space:pre-wrap}
-.diff .add{background:#dafbe1;display:block}.diff .del{background:#ffebe9;display:block}
+.diff span{display:block}.diff .add{background:#dafbe1}.diff .del{background:#ffebe9}
 .diff .hunk{color:#8250df;display:block}.diff .file{color:#656d76;display:block}
 ul.gates{padding-left:1.2rem;margin:.3rem 0}svg text{font:11px system-ui,sans-serif;fill:#656d76}
 """
@@ -337,7 +337,7 @@ def diff_html(golden: str | None, code: str | None) -> str:
         else:
             kind = "ctx"
         out.append(f'<span class="{kind}">{e(line) or " "}</span>')
-    return '<pre class="diff">' + "\n".join(out) + "</pre>"
+    return '<pre class="diff">' + "".join(out) + "</pre>"  # block spans: one line each
 
 
 def _diagnostics_html(compile: dict[str, Any] | None) -> str:
