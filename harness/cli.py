@@ -24,6 +24,7 @@ from rich.table import Table
 
 from . import __version__
 from .cairo import Compiler, CompileResult, CompilerNotFound
+from .cairo.node import default_pool_size
 from .gate import SuiteVerdict, verdicts
 from .goldens import GoldenCheck, verify
 from .metric import CaseResult
@@ -80,12 +81,12 @@ def cmd_check_golden(args: argparse.Namespace) -> int:
         ) as progress,
     ):
         task = progress.add_task("", total=len(jobs))
-        err.print(
-            f"compiler: {compiler.backend.name} ({compiler.version}); {len(jobs)} goldens", highlight=False
-        ) if not args.json else None
-        with ThreadPoolExecutor(
-            max_workers=(getattr(compiler.backend, "pool", None) and compiler.backend.pool.size) or 2
-        ) as ex:
+        if not args.json:
+            err.print(
+                f"compiler: {compiler.backend.name} ({compiler.version}); {len(jobs)} goldens",
+                highlight=False,
+            )
+        with ThreadPoolExecutor(max_workers=args.workers or default_pool_size()) as ex:
             futures = {ex.submit(verify, c, compiler, s.dependencies): c for s, c in jobs}
             for fut in as_completed(futures):
                 check = fut.result()
@@ -259,7 +260,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress.update(task, completed=p.done, total=p.total, stats=stats)
 
     runner = Runner(opts, run_id=args.resume, on_result=on_result)
-    runner.prepare()  # bad programs, LMs or selections fail here, before anything is announced
+    runner.validate()  # bad programs, LMs or selections fail here, before anything is announced
     print(f"run {runner.run_id}: results in {runner.folder}/results.jsonl", file=sys.stderr)
     try:
         with progress:
@@ -269,11 +270,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"\ninterrupted: finished cases are kept; continue with --resume {runner.run_id}", file=sys.stderr
         )
         return 130
-    code = _finish(result)
+    code, found = _finish(result)
     if not args.no_mlflow:
         from .tracking import log_run
 
-        found = verdicts(result.suites, result.results)
         mlflow_id = log_run(
             result, found, opts, runner.programs, uri=args.mlflow_uri, experiment=args.experiment
         )
@@ -320,8 +320,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _finish(result: RunResult) -> int:
-    """Summary file, tables, gates, exit code: the end of `run` and `merge` alike."""
+def _finish(result: RunResult) -> tuple[int, list[SuiteVerdict]]:
+    """Summary file, reports, tables, gates: the end of `run` and `merge` alike; the exit code
+    and the verdicts."""
     found = verdicts(result.suites, result.results)
     summary = {
         "run_id": result.run_id,
@@ -338,7 +339,7 @@ def _finish(result: RunResult) -> int:
     if result.stopped:
         print(f"stopped early: {result.stopped}", file=sys.stderr)
     print(f"{len(result.results)} results in {result.wall_s:.1f}s; report {written['html']}")
-    return 0 if all(v.ok for v in found) else 1
+    return (0 if all(v.ok for v in found) else 1), found
 
 
 def print_comparison(a: str, b: str, out_dir: str, margin: float) -> bool:
@@ -371,7 +372,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     result = merge_runs(args.runs, args.out)
     print(f"merged {', '.join(args.runs)} into {result.run_id}", file=sys.stderr)
-    return _finish(result)
+    return _finish(result)[0]
 
 
 def _compiler_options(p: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .metric import CaseResult
+from .metric import CaseResult, pass_at_k
 from .suite import Case, Gate, Suite
 
 
@@ -146,8 +146,6 @@ class SuiteVerdict:
 
 def verdicts(suites: Sequence[Suite], results: Sequence[CaseResult]) -> list[SuiteVerdict]:
     """Figures, per-tag figures, pass@k and gates for every suite that has results."""
-    from .metric import pass_at_k
-
     out = []
     for suite in suites:
         summaries = summarise(suite, results)

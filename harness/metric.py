@@ -22,6 +22,7 @@ from typing import Any
 import dspy
 
 from .cairo import Compiler, CompileResult
+from .cairo.diagnostics import test_names
 from .extract import extract_cairo
 from .judge import Judge, Judgement, describe_compile
 from .suite import Case, Scoring
@@ -136,8 +137,6 @@ def _tests_total(case: Case, tests: Any) -> int:
         return int(tests.total)
     if not case.tests:
         return 0
-    from .cairo.diagnostics import test_names
-
     return len(test_names(case.tests)) or 1
 
 

@@ -29,7 +29,17 @@ from .gate import SuiteVerdict, verdicts
 from .metric import CaseResult
 from .program import ProgramError
 from .report import write_reports
-from .runner import Runner, RunOptions, RunResult, UsageError, default_out, new_run_id, ordered, read_results
+from .runner import (
+    ResultsLog,
+    Runner,
+    RunOptions,
+    RunResult,
+    UsageError,
+    default_out,
+    new_run_id,
+    ordered,
+    read_results,
+)
 from .suite import Case, Suite, SuiteError, load_suites
 
 SUITES_KEY = pytest.StashKey[list[Suite]]()
@@ -195,8 +205,6 @@ def _merge(folder: Path) -> list[CaseResult]:
     main = folder / "results.jsonl"
     if parts:
         merged = read_results(main) + [r for p in parts for r in read_results(p)]
-        from .runner import ResultsLog
-
         tmp = folder / "results.jsonl.tmp"
         tmp.unlink(missing_ok=True)
         log = ResultsLog(tmp)

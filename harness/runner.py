@@ -298,12 +298,17 @@ class Runner:
             self.lm_for(suite)
             self.judge_for(suite)
 
-    def prepare(self) -> list[tuple[Suite, Case, int]]:
-        """Check every spec and write run.json; the (suite, case, sample) jobs still to do."""
+    def validate(self) -> list[tuple[Suite, Case]]:
+        """The selected cases, with every program, LM and judge they need loaded (no I/O)."""
         picked = select(self.suites, self.opts)
         if not picked:
             raise UsageError("no case matches the selection (--tags/--cases/--split/--shard)")
         self.check({s.name: s for s, _ in picked}.values())
+        return picked
+
+    def prepare(self) -> list[tuple[Suite, Case, int]]:
+        """Validate and write run.json; the (suite, case, sample) jobs still to do."""
+        picked = self.validate()
         self.folder.mkdir(parents=True, exist_ok=True)
         meta = self.folder / "run.json"
         if not meta.exists():
