@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
@@ -25,13 +26,24 @@ from rich.table import Table
 from . import __version__
 from .cairo import Compiler, CompileResult, CompilerNotFound
 from .cairo.node import default_pool_size
+from .compare import COLUMNS, Comparison, compare, load_results
 from .gate import SuiteVerdict, verdicts
 from .goldens import GoldenCheck, verify
 from .metric import CaseResult
+from .optimize import BUDGETS, OPTIMIZERS, ROLES, Optimization, OptimizeOptions, Outcome, describe
 from .program import ProgramError
 from .report import write_reports
+from .runner import (
+    DEFAULT_PROGRAM,
+    Runner,
+    RunOptions,
+    RunResult,
+    UsageError,
+    default_out,
+    merge_runs,
+    resume_options,
+)
 from .runner import Progress as RunProgress
-from .runner import Runner, RunOptions, RunResult, UsageError, default_out, merge_runs, resume_options
 from .suite import SuiteError, json_schema, load_suite, load_suites
 
 # CI logs are not terminals: give tables room instead of rich's 80-column default.
@@ -241,10 +253,10 @@ def print_verdicts(found: list[SuiteVerdict]) -> None:
                 print(f"gate missed: {v.suite.name}: {check.describe()}", file=sys.stderr)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    opts = _run_options(args)
+def _execute(runner: Runner, label: str = "run") -> RunResult:
+    """Run with a progress bar on stderr; Ctrl-C keeps the finished cases and says how to resume."""
     progress = Progress(
-        TextColumn("[bold]run"),
+        TextColumn(f"[bold]{label}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[stats]}"),
@@ -259,12 +271,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         progress.update(task, completed=p.done, total=p.total, stats=stats)
 
-    runner = Runner(opts, run_id=args.resume, on_result=on_result)
+    runner.on_result = on_result
+    print(f"{label} {runner.run_id}: results in {runner.folder}/results.jsonl", file=sys.stderr)
+    with progress:
+        return asyncio.run(runner.run())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    opts = _run_options(args)
+    runner = Runner(opts, run_id=args.resume)
     runner.validate()  # bad programs, LMs or selections fail here, before anything is announced
-    print(f"run {runner.run_id}: results in {runner.folder}/results.jsonl", file=sys.stderr)
     try:
-        with progress:
-            result = asyncio.run(runner.run())
+        result = _execute(runner)
     except KeyboardInterrupt:
         print(
             f"\ninterrupted: finished cases are kept; continue with --resume {runner.run_id}", file=sys.stderr
@@ -281,7 +299,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"logged to MLflow as run {mlflow_id} (cairo-evals ui to browse)", file=sys.stderr)
     if args.baseline:
         try:
-            regressed = print_comparison(args.baseline, result.run_id, args.out, args.margin)
+            regressed = print_comparison(args.baseline, result.run_id, args.out, args.margin).regression
         except ValueError as e:
             raise UsageError(f"--baseline: {e}") from None
         code = max(code, 1 if regressed else 0)
@@ -320,9 +338,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _finish(result: RunResult) -> tuple[int, list[SuiteVerdict]]:
-    """Summary file, reports, tables, gates: the end of `run` and `merge` alike; the exit code
-    and the verdicts."""
+def _save(result: RunResult) -> tuple[list[SuiteVerdict], dict[str, Path]]:
+    """The verdicts, written with the reports (summary.json, report.html, summary.md, junit.xml)."""
     found = verdicts(result.suites, result.results)
     summary = {
         "run_id": result.run_id,
@@ -331,7 +348,13 @@ def _finish(result: RunResult) -> tuple[int, list[SuiteVerdict]]:
         "suites": [v.to_dict() for v in found],
     }
     (result.folder / "summary.json").write_text(json.dumps(summary, indent=2))
-    written = write_reports(result, found)
+    return found, write_reports(result, found)
+
+
+def _finish(result: RunResult) -> tuple[int, list[SuiteVerdict]]:
+    """Summary file, reports, tables, gates: the end of `run` and `merge` alike; the exit code
+    and the verdicts."""
+    found, written = _save(result)
     print_verdicts(found)
     for r in result.results:
         if r.error:
@@ -342,11 +365,14 @@ def _finish(result: RunResult) -> tuple[int, list[SuiteVerdict]]:
     return (0 if all(v.ok for v in found) else 1), found
 
 
-def print_comparison(a: str, b: str, out_dir: str, margin: float) -> bool:
-    """The per-case deltas and the paired bootstrap verdict; True when B regressed from A."""
-    from .compare import COLUMNS, compare, load_results
-
+def print_comparison(a: str, b: str, out_dir: str, margin: float) -> Comparison:
+    """Print the per-case deltas and the paired bootstrap verdict of B against A."""
     cmp = compare(load_results(a, out_dir), load_results(b, out_dir), margin=margin)
+    show_comparison(cmp, a, b)
+    return cmp
+
+
+def show_comparison(cmp: Comparison, a: str, b: str) -> None:
     table = Table(title=f"{a} (A) → {b} (B)")
     for col in COLUMNS:
         table.add_column(col)
@@ -355,16 +381,146 @@ def print_comparison(a: str, b: str, out_dir: str, margin: float) -> bool:
     out.print(table)
     print(
         f"mean {cmp.mean_a:.3f} → {cmp.mean_b:.3f}: difference {cmp.mean_delta:+.4f}, "
-        f"95% CI [{cmp.ci_low:+.4f}, {cmp.ci_high:+.4f}] (paired bootstrap, margin {margin})"
+        f"95% CI [{cmp.ci_low:+.4f}, {cmp.ci_high:+.4f}] (paired bootstrap, margin {cmp.margin})"
     )
     for reason in cmp.reasons:
         print(f"- {reason}", file=sys.stderr if cmp.regression else sys.stdout)
-    return cmp.regression
+
+
+def _optimize_options(args: argparse.Namespace) -> tuple[OptimizeOptions, str | None]:
+    if args.resume:
+        meta = Path(args.out) / args.resume / "optimize.json"
+        if not meta.is_file():
+            raise UsageError(f"--resume {args.resume}: no {meta}")
+        return OptimizeOptions.from_dict(json.loads(meta.read_text())["options"]), args.resume
+    if not args.suite:
+        raise UsageError("optimize needs a suite file (or --resume ID)")
+    return (
+        OptimizeOptions(
+            suite=args.suite,
+            program=args.program,
+            optimizer=args.optimizer,
+            auto=args.auto,
+            max_metric_calls=args.max_metric_calls,
+            trials=args.trials,
+            lm=args.lm,
+            reflection_lm=args.reflection_lm,
+            judge_lm=args.judge_lm,
+            predictors=tuple(n for arg in args.predictors for n in arg.split(",") if n),
+            train_split=tuple(n for n in args.train_split.split(",") if n),
+            val_split=tuple(n for n in args.val_split.split(",") if n),
+            threads=args.threads,
+            seed=args.seed,
+            answer_field=args.answer_field,
+            compiler=args.compiler,
+            compile_cache=not args.no_cache,
+            out=args.out,
+        ),
+        None,
+    )
+
+
+def _before_after(
+    outcome: Outcome, found: dict[str, list[SuiteVerdict]], prompts: dict[str, dict[str, int]]
+) -> None:
+    table = Table(title="before / after (val: the optimizer's own scores; test: held out)")
+    for col in ("program", "val score", "test mean", "compile rate", "tests pass rate", "prompt versions"):
+        table.add_column(col)
+    for role, val in (("baseline", outcome.seed_val_score), ("optimized", outcome.best_val_score)):
+        f = found[role][0].figures
+        versions = ", ".join(f"{n.rsplit('.', 1)[-1]} v{v}" for n, v in sorted(prompts.get(role, {}).items()))
+        table.add_row(
+            role,
+            "-" if val is None else f"{val:.3f}",
+            f"{f['mean_score']:.3f}",
+            f"{f['compile_rate']:.2f}",
+            f"{f['tests_pass_rate']:.2f}",
+            versions or "-",
+        )
+    out.print(table)
+
+
+Evaluated = tuple[RunResult, list[SuiteVerdict], Runner]
+
+
+def _log_optimization(
+    args: argparse.Namespace, opt: Optimization, outcome: Outcome, cmp: Comparison, runs: dict[str, Evaluated]
+) -> dict[str, dict[str, int]]:
+    """The three linked MLflow runs; the prompt versions each role used."""
+    from .tracking import log_optimization
+
+    params = {k: str(v) for k, v in asdict(opt.opts).items() if k != "out"}
+    params |= {f"{s}_cases": ",".join(c.id for c in getattr(opt.splits, s)) for s in ("train", "val", "test")}
+    metrics = {
+        "val_seed_score": outcome.seed_val_score,
+        "val_best_score": outcome.best_val_score,
+        "metric_calls": outcome.metric_calls,
+        "candidates": len(outcome.candidates),
+        "optimizer_wall_s": outcome.wall_s,
+        "test_baseline_mean": cmp.mean_a,
+        "test_optimized_mean": cmp.mean_b,
+        "test_delta": cmp.mean_delta,
+        "test_ci_low": cmp.ci_low,
+        "test_ci_high": cmp.ci_high,
+        "test_regression": float(cmp.regression),
+    }
+    logged = log_optimization(
+        opt.id,
+        opt.folder,
+        opt.suite.name,
+        params,
+        {k: float(v) for k, v in metrics.items() if v is not None},
+        {role: (r, v, runner.opts, runner.programs) for role, (r, v, runner) in runs.items()},
+        uri=args.mlflow_uri,
+        experiment=args.experiment,
+    )
+    ids = {role: e["run"] for role, e in logged.items()}
+    if ids.get("optimizer"):
+        print(
+            f"logged to MLflow (tag cairo_evals.optimize_id = {opt.id}): "
+            + ", ".join(f"{role} {run}" for role, run in ids.items()),
+            file=sys.stderr,
+        )
+    return {role: e["prompts"] for role, e in logged.items()}
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    opts, resume = _optimize_options(args)
+    opt = Optimization(opts, resume)
+    runners = {role: Runner(opt.eval_options(role), run_id=opt.run_id(role)) for role in ROLES}
+    runners["baseline"].validate()  # the evaluation's wiring fails now, not after the optimizer's hours
+    for line in describe(opt):
+        print(line, file=sys.stderr)
+    runs: dict[str, Evaluated] = {}
+    try:
+        outcome = opt.optimize()
+        print(
+            f"{outcome.optimizer}: val {outcome.seed_val_score} → {outcome.best_val_score} in "
+            f"{outcome.wall_s}s ({len(outcome.candidates)} candidates"
+            + (f", {outcome.metric_calls} metric calls" if outcome.metric_calls else "")
+            + "); "
+            f"changed: {', '.join(outcome.changed) or 'nothing (no candidate beat the baseline)'}",
+            file=sys.stderr,
+        )
+        print(f"optimised program: {outcome.program_path}")
+        print(f"run it: cairo-evals run --program '{opts.program}@{outcome.program_path}'")
+        for role, runner in runners.items():
+            result = _execute(runner, role)
+            runs[role] = (result, _save(result)[0], runner)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: what finished is kept; continue with --resume {opt.id}", file=sys.stderr)
+        return 130
+    baseline, optimized = (opt.run_id(role) for role in ROLES)
+    cmp = compare(load_results(baseline, opts.out), load_results(optimized, opts.out), margin=args.margin)
+    prompts = {} if args.no_mlflow else _log_optimization(args, opt, outcome, cmp, runs)
+    _before_after(outcome, {role: v for role, (_, v, _) in runs.items()}, prompts)
+    show_comparison(cmp, baseline, optimized)
+    return 1 if cmp.regression else 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     try:
-        return 1 if print_comparison(args.a, args.b, args.out, args.margin) else 0
+        return 1 if print_comparison(args.a, args.b, args.out, args.margin).regression else 0
     except ValueError as e:
         raise UsageError(str(e)) from None
 
@@ -450,6 +606,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="a regression is a 95%% CI below -margin, or a case that went from pass to fail",
     )
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "optimize",
+        help="tune a program's prompts on the train/val cases (GEPA, MIPROv2); compare on the test cases",
+    )
+    p.add_argument("suite", nargs="?", help="the suite file whose cases train, validate and test")
+    p.add_argument(
+        "--program", default=DEFAULT_PROGRAM, help=f"package.module:attr (default {DEFAULT_PROGRAM})"
+    )
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS), default="gepa")
+    p.add_argument("--auto", choices=list(BUDGETS), default="light", help="the optimizer's budget preset")
+    p.add_argument("--max-metric-calls", type=int, help="GEPA: an exact budget instead of --auto")
+    p.add_argument("--trials", type=int, help="MIPROv2: trials and candidates instead of --auto")
+    p.add_argument("--lm", help="the program's LM: a LiteLLM model or py:factory (not replay:)")
+    p.add_argument("--reflection-lm", help="GEPA's reflection LM / MIPROv2's prompt model (default: --lm)")
+    p.add_argument("--judge-lm", help="'heuristic' or an LM spec (default: the suite's judge)")
+    p.add_argument("--predictors", action="append", default=[], help="only tune these predictors (a,b)")
+    p.add_argument("--train-split", default="train", help="splits to train on (default train; never test)")
+    p.add_argument("--val-split", default="val", help="splits to select candidates on (default val)")
+    p.add_argument("--threads", type=int, default=4, help="parallel program calls (default 4)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--answer-field", default="answer", help="the program's output field with the answer")
+    p.add_argument("--margin", type=float, default=0.02, help="regression margin for the test comparison")
+    p.add_argument("--out", default=default_out(), help="where runs go (default reports/)")
+    p.add_argument("--resume", metavar="ID", help="continue an optimisation from its folder")
+    p.add_argument("--mlflow-uri", help="tracking server (default: MLFLOW_TRACKING_URI, else ./mlruns.db)")
+    p.add_argument("--experiment", help="MLflow experiment (default: the suite's name)")
+    p.add_argument("--no-mlflow", action="store_true", help="do not log to MLflow")
+    p.add_argument("--compiler", choices=["auto", "scarb", "wasm"], default=None)
+    p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
+    p.set_defaults(func=cmd_optimize)
 
     p = sub.add_parser("merge", help="fold shard runs into one run and gate it")
     p.add_argument("runs", nargs="+", metavar="RUN_ID", help="run ids under --out (e.g. one per CI shard)")

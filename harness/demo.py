@@ -11,6 +11,17 @@ The scripted model answers each of the pipeline's predictors: the query processo
 query's backticked names as search terms, the retrieval judge by word overlap, and the
 generator with the case's sample answer. Re-run this after changing the corpus, the pipeline's
 prompts or a sample: replay then misses (loudly, naming the case) until you do.
+
+The same scripted model drives the offline optimizer demo, as live LMs built by code:
+
+- `--lm py:harness.demo:program_lm`: the student. A sample whose header says `fixed when told:
+  <phrase>` is a mistake the student stops making once the generation instructions contain
+  that phrase (the reviewer's words for it: a compiler message, a failing test's name); it then
+  answers with the case's golden reference. A stand-in for a model that learns from feedback,
+  so GEPA has something to find; with the shipped instructions it answers exactly as recorded.
+- `--reflection-lm py:harness.demo:reflection_lm`: the reflector. It reads GEPA's reflection
+  prompt and returns the current instruction plus, as "lessons", the feedback lines that report
+  a problem. A real reflection model writes better instructions; this one is deterministic.
 """
 
 from __future__ import annotations
@@ -21,18 +32,33 @@ import re
 import sys
 from pathlib import Path
 
-from .lm import ScriptedEngine, chat_adapter_reply, current_case, prompt_text, recording_lm
+import dspy
+from dspy.lm15 import Request
+
+from .lm import ScriptedEngine, chat_adapter_reply, current_case, prompt_text, recording_lm, system_text
 from .paths import project_root
 from .program import load_program
 from .suite import Case, Suite, load_suites
 
 LABEL = "sample responses written for the demo"
-HEADER = re.compile(r"\A<!--.*?-->\s*", re.S)
+HEADER = re.compile(r"\A<!--(.*?)-->\s*", re.S)
+FIXED_WHEN_TOLD = re.compile(r"fixed when told: (.+?)\s*$", re.S)
+LESSONS = "Lessons from reviewed answers:"
+
+
+def _sample(root: Path, case: Case) -> str:
+    return (root / "suites" / "samples" / case.suite / f"{case.id}.md").read_text()
 
 
 def sample_answer(root: Path, case: Case) -> str:
-    path = root / "suites" / "samples" / case.suite / f"{case.id}.md"
-    return HEADER.sub("", path.read_text()).strip() + "\n"
+    return HEADER.sub("", _sample(root, case)).strip() + "\n"
+
+
+def fixed_when_told(root: Path, case: Case) -> str | None:
+    """The phrase that, once in the instructions, makes the student avoid its sample's mistake."""
+    header = HEADER.match(_sample(root, case))
+    found = FIXED_WHEN_TOLD.search(header.group(1)) if header else None
+    return found.group(1) if found else None
 
 
 def _section(text: str, field: str) -> str:
@@ -41,12 +67,14 @@ def _section(text: str, field: str) -> str:
     return found[-1].strip() if found else ""
 
 
-def scripted_model(suite: Suite, root: Path) -> ScriptedEngine:
-    cases = sorted(suite.cases, key=lambda c: -len(c.query))
+def scripted_model(cases: list[Case], root: Path) -> ScriptedEngine:
+    cases = sorted(cases, key=lambda c: -len(c.query))
+    told = {c.nodeid: fixed_when_told(root, c) for c in cases}
 
-    def respond(request: object) -> str:
+    def respond(request: Request) -> str:
         text = prompt_text(request)
-        case = next(c for c in cases if c.query in text)
+        asked = request.messages[-1].text or ""  # the request itself, not the few-shot demos before it
+        case = next(c for c in cases if c.query in asked)
         if "search_terms" in text and "resources" in text and "[[ ## context ## ]]" not in text:
             terms = list(dict.fromkeys(re.findall(r"`([A-Za-z_][\w:]*)", case.query)))[:6]
             resources = (
@@ -61,16 +89,72 @@ def scripted_model(suite: Suite, root: Path) -> ScriptedEngine:
                 for d in docs
             ]
             return chat_adapter_reply(scores=json.dumps(scores))
+        phrase = told[case.nodeid]
+        if phrase and phrase in system_text(request):
+            golden = case.golden.rstrip()
+            return chat_adapter_reply(answer=f"Here is a corrected solution.\n\n```cairo\n{golden}\n```\n")
         return chat_adapter_reply(answer=sample_answer(root, case))
 
     return ScriptedEngine(respond)
+
+
+def program_lm() -> dspy.LM:
+    """`py:harness.demo:program_lm`: the scripted student over every suite's cases, live."""
+    root = project_root()
+    return scripted_model([c for s in load_suites() for c in s.cases], root).lm("scripted/demo")
+
+
+def reflect(request: Request) -> str:
+    """DSPy GEPA's reflection request (`current_instruction`, `examples_with_feedback`) in, a
+    `new_instruction` out: the current instruction plus the feedback lines that report a problem.
+    Any other request (MIPROv2's proposer) gets each output field it asks for: the basic
+    instruction with one Cairo rule added for instruction fields, a plain sentence otherwise."""
+    text = prompt_text(request)
+    if "[[ ## examples_with_feedback ## ]]" not in text:
+        return _propose(text)
+    current = _section(text, "current_instruction")
+    examples, _ = json.JSONDecoder().raw_decode(_section(text, "examples_with_feedback") or "[]")
+    lessons: list[str] = []
+    for example in examples:
+        for line in str(example.get("Feedback", "")).splitlines():
+            line = line.strip(" -")[:160]
+            if not line or line.startswith("review (heuristic): matches") or line.endswith(":"):
+                continue
+            if line not in current and line not in lessons:
+                lessons.append(line)
+    head = current if LESSONS in current or not lessons else f"{current}\n\n{LESSONS}"
+    new = head + "".join(f"\n- {lesson}" for lesson in lessons)
+    if "JSON object" in text:  # GEPA asks through DSPy's JSONAdapter
+        return json.dumps({"new_instruction": new})
+    return chat_adapter_reply(new_instruction=new)
+
+
+def _propose(text: str) -> str:
+    fields = re.findall(
+        r"^\d+\. `(\w+)`", text.split("Your output fields are:", 1)[-1].split("All interactions", 1)[0], re.M
+    )
+    basic = _section(text, "basic_instruction") or "Answer with correct Cairo."
+    rule = (
+        "Cairo has no `as` casts and no Rust String methods: convert with `.into()`; "
+        "grow a ByteArray with `append`."
+    )
+    reply = {
+        f: f"{basic}\n\n{rule}" if "instruction" in f else "Cairo programs and Starknet contracts."
+        for f in fields
+    }
+    return json.dumps(reply) if "JSON object" in text else chat_adapter_reply(**reply)
+
+
+def reflection_lm() -> dspy.LM:
+    """`py:harness.demo:reflection_lm`: the scripted reflector for offline GEPA runs."""
+    return ScriptedEngine(reflect).lm("scripted/reflection")
 
 
 async def record(suite: Suite, root: Path) -> Path:
     path = root / "suites" / "recordings" / f"{suite.name}.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    engine = scripted_model(suite, root)
+    engine = scripted_model(list(suite.cases), root)
     lm = recording_lm(engine, engine.async_engine, path, "scripted/demo", label=LABEL)
     program = load_program("harness.rag:RagPipeline")
     try:

@@ -7,7 +7,10 @@
 - `record:<model>` calls that same live model and appends every request and response to a
   JSONL recording;
 - `replay:<path>` answers from such a recording, offline, and fails loudly (`ReplayMiss`)
-  on a request it has no answer for.
+  on a request it has no answer for;
+- `py:<package.module:attr>` is an LM built by your own code: a `dspy.BaseLM` instance, or a
+  function (or class) returning one, called with no arguments. For clients LiteLLM does not
+  cover, and for scripted offline models (`py:harness.demo:program_lm`).
 
 Record and replay are DSPy 3.4 engine objects (`complete(Request) -> Response`), the
 supported custom-LM interface, so adapters, retries, callbacks, usage tracking and history
@@ -67,6 +70,7 @@ __all__ = [
     "recording_lm",
     "replay_lm",
     "request_key",
+    "system_text",
 ]
 
 CURRENT_CASE: ContextVar[str | None] = ContextVar("cairo_evals_current_case", default=None)
@@ -159,12 +163,17 @@ def request_key(request: Request) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def prompt_text(request: Request) -> str:
-    """All the text a request shows the model: system prompt, then each message's text."""
+def system_text(request: Request) -> str:
+    """The request's system prompt as text (DSPy's adapters put the instructions there)."""
     system = request.system
     if isinstance(system, tuple):
         system = "".join(getattr(part, "text", "") or "" for part in system)
-    texts = [system or ""] + [message.text or "" for message in request.messages]
+    return system or ""
+
+
+def prompt_text(request: Request) -> str:
+    """All the text a request shows the model: system prompt, then each message's text."""
+    texts = [system_text(request)] + [message.text or "" for message in request.messages]
     return "\n\n".join(text for text in texts if text)
 
 
@@ -803,7 +812,8 @@ def make_lm(spec: str, *, record_to: Path | None = None, **lm_kwargs: Any) -> ds
     Args:
         spec: `provider/model` (any LiteLLM model string: a plain `dspy.LM`, keys from the
             provider's env vars), `record:provider/model` (that live model, every exchange
-            appended to `record_to`), or `replay:path/to/recording.jsonl`.
+            appended to `record_to`), `replay:path/to/recording.jsonl`, or
+            `py:package.module:attr` (an LM your code builds).
         record_to: the JSONL file a `record:` LM appends to; required for `record:` and
             refused for the others.
         **lm_kwargs: `dspy.LM` settings. For `record:`, connection settings (api_key,
@@ -816,6 +826,10 @@ def make_lm(spec: str, *, record_to: Path | None = None, **lm_kwargs: Any) -> ds
         FileNotFoundError: a `replay:` recording that does not exist.
     """
     kind, _, rest = spec.partition(":")
+    if kind == "py":
+        if record_to is not None:
+            raise ValueError(f"record_to is only for `record:<model>` LMs, not {spec!r}")
+        return _lm_from_python(rest, lm_kwargs)
     if kind not in ("record", "replay"):
         if record_to is not None:
             raise ValueError(f"record_to is only for `record:<model>` LMs, not {spec!r}")
@@ -839,6 +853,22 @@ def make_lm(spec: str, *, record_to: Path | None = None, **lm_kwargs: Any) -> ds
         client["model_type"] = lm_kwargs["model_type"]
     live = _LiveEngine(dspy.LM(rest, cache=False, num_retries=0, **client))
     return recording_lm(live, _AsyncLiveEngine(live), Path(record_to), rest, **lm_kwargs)
+
+
+def _lm_from_python(target: str, lm_kwargs: dict[str, Any]) -> dspy.BaseLM:
+    """The LM a `py:package.module:attr` spec names; `lm_kwargs` are set on it (`num_retries`
+    as the attribute, the rest as request settings), as `dspy.LM(...)` would take them."""
+    from .paths import import_target
+
+    obj = import_target(target, "py:package.module:attr, e.g. py:harness.demo:program_lm")
+    lm = obj if isinstance(obj, dspy.BaseLM) else obj() if callable(obj) else None
+    if not isinstance(lm, dspy.BaseLM):
+        what = type(obj if lm is None else lm).__name__
+        raise ValueError(f"py:{target} gave a {what}, not a dspy.BaseLM (or a function returning one)")
+    if "num_retries" in lm_kwargs:
+        lm.num_retries = lm_kwargs.pop("num_retries")
+    lm.kwargs.update(lm_kwargs)
+    return lm
 
 
 # ─── Scripted engine ─────────────────────────────────────────────────────────

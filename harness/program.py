@@ -19,9 +19,7 @@ on the loop that used them.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import Any
 
 import dspy
 
+from .paths import TargetError, import_target
 from .suite import Case
 
 
@@ -135,26 +134,12 @@ def _jsonable(value: Any) -> bool:
 
 
 def _import(target: str) -> Any:
-    # The program under test usually lives in the user's project: import it from where they
-    # stand, as pytest and uvicorn do.
-    if str(Path.cwd()) not in sys.path and "" not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))
-    module_name, _, attr = target.partition(":")
-    if not module_name or not attr:
-        raise ProgramError(
-            f"program {target!r}: expected 'golden', 'empty', 'package.module:attr' or "
-            "'package.module:attr@program.json'"
-        )
     try:
-        module = importlib.import_module(module_name)
-    except ImportError as e:
-        raise ProgramError(f"cannot import '{module_name}': {e}") from None
-    obj: Any = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise ProgramError(f"module '{module_name}' has no attribute '{attr}'")
-        obj = getattr(obj, part)
-    return obj
+        return import_target(
+            target, "'golden', 'empty', 'package.module:attr' or 'package.module:attr@program.json'"
+        )
+    except TargetError as e:
+        raise ProgramError(str(e)) from None
 
 
 def _instantiate(target: str, obj: Any) -> dspy.Module:

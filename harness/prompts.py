@@ -29,8 +29,12 @@ ADAPTER = "ChatAdapter"
 
 
 def prompt_name(program_name: str, predictor: str) -> str:
-    """`<program>.<predictor>` with every run of characters the registry rejects made `_`."""
-    name = _NOT_ALLOWED.sub("_", f"{program_name}.{predictor}").strip("_.-")
+    """`<program>.<predictor>` with every run of characters the registry rejects made `_`.
+
+    A saved program (`pkg.mod:Attr@program.json`, e.g. an optimizer's output) names the same
+    prompts as its base program: what it changed shows as their next versions."""
+    base = program_name.partition("@")[0]
+    name = _NOT_ALLOWED.sub("_", f"{base}.{predictor}").strip("_.-")
     return name or "prompt"
 
 

@@ -207,7 +207,7 @@ def _metered(lm: dspy.LM) -> dspy.LM:
     return lm
 
 
-def _resolve_lm_spec(spec: str | None, suite: Suite) -> str | None:
+def resolve_lm_spec(spec: str | None, suite: Suite) -> str | None:
     """`replay:` paths in a suite are relative to the suite's root, like its golden paths."""
     if spec and spec.startswith("replay:"):
         path = Path(spec.removeprefix("replay:"))
@@ -258,7 +258,7 @@ class Runner:
         return self.programs[spec]
 
     def lm_for(self, suite: Suite, sample: int = 0) -> dspy.LM | None:
-        spec = _resolve_lm_spec(self.opts.lm or suite.lm, suite)
+        spec = resolve_lm_spec(self.opts.lm or suite.lm, suite)
         if spec is None:
             return None
         # Repeats must not come from DSPy's cache: each sample gets its own rollout id. A replay
@@ -274,7 +274,7 @@ class Runner:
         return self.lms[key]
 
     def judge_for(self, suite: Suite) -> Judge:
-        spec = _resolve_lm_spec(self.opts.judge_lm or suite.judge, suite) or "heuristic"
+        spec = resolve_lm_spec(self.opts.judge_lm or suite.judge, suite) or "heuristic"
         if spec not in self.judges:
             self.judges[spec] = make_judge(spec)
         return self.judges[spec]
@@ -290,13 +290,16 @@ class Runner:
         """Load every program, LM and judge the suites need, so a bad spec fails before any case."""
         for suite in suites:
             program = self.program_for(suite)
+            try:
+                lm = self.lm_for(suite)
+                self.judge_for(suite)
+            except (ValueError, OSError) as e:  # a missing recording, a bad py: target, a bad model
+                raise UsageError(f"suite {suite.name}: {e}") from None
             needs_lm = program.module is not None and bool(program.module.named_predictors())
-            if needs_lm and self.lm_for(suite) is None and dspy.settings.lm is None:
+            if needs_lm and lm is None and dspy.settings.lm is None:
                 raise UsageError(
                     f"suite {suite.name}: program {program.name} needs an LM: pass --lm or set lm:"
                 )
-            self.lm_for(suite)
-            self.judge_for(suite)
 
     def validate(self) -> list[tuple[Suite, Case]]:
         """The selected cases, with every program, LM and judge they need loaded (no I/O)."""

@@ -283,13 +283,15 @@ def log_run(
     uri: str | None = None,
     experiment: str | None = None,
     prompt_versions: dict[str, int] | None = None,
+    tags: dict[str, str] | None = None,
 ) -> str | None:
     """Log a finished run to MLflow; the MLflow run id (the parent's for several suites).
 
     `programs` (the runner's `Runner.programs`): their prompts are registered (a new version
     only when changed) and the run is tagged `prompt.<name>=<version>`; `prompt_versions`
-    adds versions registered elsewhere. On any failure (MLflow unreachable, a bad store) a
-    warning is logged and None returned: tracking never fails a run.
+    adds versions registered elsewhere; `tags` go on the run (and its suite runs). On any
+    failure (MLflow unreachable, a bad store) a warning is logged and None returned: tracking
+    never fails a run.
     """
     uri = uri or default_uri()
     run_id: str | None = None
@@ -308,7 +310,7 @@ def log_run(
             )
             for v in verdicts
         }
-        base_tags = {"cairo_evals.run_id": result.run_id, "mlflow.source.git.commit": commit}
+        base_tags = {"cairo_evals.run_id": result.run_id, "mlflow.source.git.commit": commit} | (tags or {})
         base_tags |= {f"prompt.{n}": str(ver) for n, ver in versions.items()}
         if result.stopped:
             base_tags["cairo_evals.stopped"] = result.stopped
@@ -359,6 +361,92 @@ def log_run(
             with contextlib.suppress(Exception):
                 client.set_terminated(run_id, status="FAILED")
         return None
+
+
+def log_optimization(
+    opt_id: str,
+    folder: Path,
+    suite: str,
+    params: dict[str, str],
+    metrics: dict[str, float],
+    runs: dict[str, tuple[RunResult, Sequence[SuiteVerdict], RunOptions, dict[str, Program]]],
+    uri: str | None = None,
+    experiment: str | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Log an optimisation as linked MLflow runs in the suite's experiment: one per evaluation
+    (`runs`: role → what `log_run` takes) and one for the optimizer (`params`, `metrics`, the
+    files of `folder`). All carry `cairo_evals.optimize_id`; `cairo_evals.role` tells them apart;
+    the optimizer run also names the others (`cairo_evals.<role>_run`) and carries the optimised
+    prompts' versions (`prompt.<name>`) and the baseline's (`baseline_prompt.<name>`).
+
+    Returns role → {"run": MLflow run id or None, "prompts": {name: version}}; failures are
+    warnings, as for `log_run`.
+    """
+    link = {"cairo_evals.optimize_id": opt_id}
+    try:
+        already = _logged_optimization(client_for(uri), opt_id)
+    except Exception:
+        already = {}  # reported below, when logging fails too
+    if "optimizer" in already:  # a resumed optimisation that was logged before
+        log.warning(
+            "optimisation %s is already in MLflow (optimizer run %s)", opt_id, already["optimizer"]["run"]
+        )
+        return already
+    logged: dict[str, dict[str, Any]] = {}
+    for role, (result, verdicts, opts, programs) in runs.items():
+        run_id = log_run(
+            result, verdicts, opts, programs, uri, experiment, tags=link | {"cairo_evals.role": role}
+        )
+        logged[role] = {"run": run_id, "prompts": {}}
+    try:
+        client = client_for(uri)
+        for entry in logged.values():
+            if entry["run"]:
+                run_tags = client.get_run(entry["run"]).data.tags
+                entry["prompts"] = {
+                    k.removeprefix("prompt."): int(v) for k, v in run_tags.items() if k.startswith("prompt.")
+                }
+        tags = link | {"cairo_evals.role": "optimizer", "cairo_evals.suite": suite}
+        tags |= {f"cairo_evals.{role}_run": e["run"] for role, e in logged.items() if e["run"]}
+        tags |= {f"prompt.{n}": str(v) for n, v in logged.get("optimized", {}).get("prompts", {}).items()}
+        tags |= {
+            f"baseline_prompt.{n}": str(v) for n, v in logged.get("baseline", {}).get("prompts", {}).items()
+        }
+        tags["mlflow.source.git.commit"] = git_commit()
+        exp_id = experiment_id(client, experiment or suite, uri or default_uri())
+        run = client.create_run(
+            exp_id, tags=tags, run_name=f"{opt_id} {params.get('optimizer', 'optimizer')}"
+        )
+        _log_values(client, run.info.run_id, params, metrics, {})
+        for name in ("optimize.json", "optimizer.json", "program.json"):
+            if (folder / name).is_file():
+                client.log_artifact(run.info.run_id, str(folder / name))
+        for log_dir in (folder / "gepa", folder / "miprov2"):
+            for path in sorted(log_dir.glob("*")) if log_dir.is_dir() else []:
+                if path.is_file() and path.suffix in (".json", ".html", ".txt"):
+                    client.log_artifact(run.info.run_id, str(path), log_dir.name)
+        client.set_terminated(run.info.run_id)
+        logged["optimizer"] = {
+            "run": run.info.run_id,
+            "prompts": logged.get("optimized", {}).get("prompts", {}),
+        }
+    except Exception as e:
+        log.warning("MLflow logging of optimisation %s failed (%s): %s: %s", opt_id, uri, type(e).__name__, e)
+    return logged
+
+
+def _logged_optimization(client: Any, opt_id: str) -> dict[str, dict[str, Any]]:
+    """Role → {"run", "prompts"} of the MLflow runs already logged for optimisation `opt_id`."""
+    exps = [e.experiment_id for e in client.search_experiments()]
+    runs = client.search_runs(exps, f"tags.`cairo_evals.optimize_id` = '{opt_id}'") if exps else []
+    found: dict[str, dict[str, Any]] = {}
+    for run in runs:
+        tags = run.data.tags
+        role = tags.get("cairo_evals.role")
+        if role and "mlflow.parentRunId" not in tags:
+            prompts = {k.removeprefix("prompt."): int(v) for k, v in tags.items() if k.startswith("prompt.")}
+            found[role] = {"run": run.info.run_id, "prompts": prompts}
+    return found
 
 
 def find_logged(run_id: str, uri: str | None = None) -> str | None:
