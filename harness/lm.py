@@ -864,7 +864,7 @@ def _lm_from_python(target: str, lm_kwargs: dict[str, Any]) -> dspy.BaseLM:
     lm = obj if isinstance(obj, dspy.BaseLM) else obj() if callable(obj) else None
     if not isinstance(lm, dspy.BaseLM):
         what = type(obj if lm is None else lm).__name__
-        raise ValueError(f"py:{target} gave a {what}, not a dspy.BaseLM (or a function returning one)")
+        raise ValueError(f"py:{target} gave {what}, not a dspy.BaseLM (or a function returning one)")
     if "num_retries" in lm_kwargs:
         lm.num_retries = lm_kwargs.pop("num_retries")
     lm.kwargs.update(lm_kwargs)

@@ -448,3 +448,32 @@ def test_replay_under_dspy_streamify_keeps_usage_and_cost() -> None:
 
     assert asyncio.run(run())[-1].answer == "A(What is Cairo?)"
     assert lm.history[-1]["cost"] == 0.0025 and lm.history[-1]["usage"]["completion_tokens"] == 30
+
+
+def scripted_lm() -> dspy.LM:
+    """A py: factory for the tests below (a scripted engine; no model is reachable here)."""
+    return ScriptedEngine(lambda request: chat_adapter_reply(answer="from code")).lm("scripted/py")
+
+
+not_an_lm = 42
+
+
+def test_make_lm_py_spec_builds_the_lm_from_code_and_applies_settings() -> None:
+    lm = make_lm("py:tests.test_lm:scripted_lm", num_retries=0, temperature=0.5)
+    assert lm.model == "scripted/py" and lm.num_retries == 0 and lm.kwargs["temperature"] == 0.5
+    with dspy.context(lm=lm):
+        assert dspy.Predict("question -> answer")(question="q").answer == "from code"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("py:tests.test_lm:not_an_lm", "py:tests.test_lm:not_an_lm gave int, not a dspy.BaseLM"),
+        ("py:tests.test_lm:missing", "module 'tests.test_lm' has no attribute 'missing'"),
+        ("py:nosuch:lm", "cannot import 'nosuch'"),
+        ("py:justamodule", "expected py:package.module:attr"),
+    ],
+)
+def test_make_lm_py_spec_errors_name_the_target(spec: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_lm(spec)

@@ -62,25 +62,7 @@ def test_scores_show_the_samples_real_spread(default_run: Path) -> None:
 
 
 def test_pytest_evals_under_xdist_gives_the_clis_per_case_scores(default_run: Path, tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "evals",
-            "-n",
-            "2",
-            "-p",
-            "no:cacheprovider",
-            "--evals-out",
-            str(tmp_path),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        env={**os.environ},
-    )
+    proc = _pytest_evals("--evals-out", str(tmp_path))
     assert proc.returncode == 1, proc.stdout[-3000:]  # the demo's wrong answers fail their items
     # An item fails below its case's min_score, or (without one) unless it compiles and passes.
     bars = {c.nodeid: c.min_score for s in load_suites() for c in s.cases}
@@ -92,6 +74,27 @@ def test_pytest_evals_under_xdist_gives_the_clis_per_case_scores(default_run: Pa
     via_pytest = {r.nodeid: r.score for r in read_results(folder / "results.jsonl")}
     via_cli = {r.nodeid: r.score for r in read_results(default_run / "results.jsonl")}
     assert via_pytest == via_cli
+
+
+def _pytest_evals(*args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "pytest", "evals", "-n", "2", "-p", "no:cacheprovider", *args]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=1800, env={**os.environ})
+
+
+@pytest.mark.parametrize(("program", "code"), [(None, 0), ("empty", 1)])
+def test_gates_only_takes_the_exit_status_from_the_gates(tmp_path: Path, program: str | None, code: int) -> None:
+    """What the nightly workflow runs: failing cases are reported, only a missed gate fails."""
+    extra = ["--program", program] if program else []
+    proc = _pytest_evals(
+        "--suite", "suites/cairo-basics.yaml", "--gates-only", "--evals-run-id", "nightly-1",
+        "--evals-out", str(tmp_path), *extra,
+    )  # fmt: skip
+    assert proc.returncode == code, proc.stdout[-3000:]
+    assert " failed" in proc.stdout  # the failing cases are still failures in the report
+    assert ("GATES MISSED" in proc.stdout) == (code == 1)
+    assert (tmp_path / "nightly-1" / "summary.md").is_file() and (
+        tmp_path / "nightly-1" / "junit.xml"
+    ).is_file()
 
 
 def test_replay_miss_fails_that_case_naming_it_and_the_recording(tmp_path: Path) -> None:
