@@ -526,7 +526,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    result = merge_runs(args.runs, args.out)
+    result = merge_runs(args.runs, args.out, args.run_id)
     print(f"merged {', '.join(args.runs)} into {result.run_id}", file=sys.stderr)
     return _finish(result)[0]
 
@@ -641,6 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("merge", help="fold shard runs into one run and gate it")
     p.add_argument("runs", nargs="+", metavar="RUN_ID", help="run ids under --out (e.g. one per CI shard)")
     p.add_argument("--out", default=default_out(), help="where run folders are (default reports/)")
+    p.add_argument("--run-id", help="the merged run's id (default: a new one)")
     p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser("calibrate", help="check a judge ranks each golden above broken variants of it")

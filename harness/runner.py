@@ -423,10 +423,13 @@ def default_out() -> str:
     return str(project_root() / "reports")
 
 
-def merge_runs(run_ids: Sequence[str], out: str) -> RunResult:
-    """Fold several runs' results (CI shards) into one new run; a case in two runs is an error."""
+def merge_runs(run_ids: Sequence[str], out: str, merged_id: str | None = None) -> RunResult:
+    """Fold several runs' results (CI shards) into one new run (named `merged_id`, else a new id);
+    a case in two runs is an error."""
     if len(run_ids) < 2:
         raise UsageError("merge needs at least two runs")
+    if merged_id and (Path(out) / merged_id).exists():
+        raise UsageError(f"--run-id {merged_id}: {Path(out) / merged_id} already exists")
     opts = resume_options(run_ids[0], out)
     seen: dict[tuple[str, str, int], str] = {}
     merged: list[CaseResult] = []
@@ -438,7 +441,7 @@ def merge_runs(run_ids: Sequence[str], out: str) -> RunResult:
                 raise UsageError(f"{r.nodeid} (sample {r.sample}) is in both {seen[key]} and {run_id}")
             seen[key] = run_id
             merged.append(r)
-    run_id = new_run_id()
+    run_id = merged_id or new_run_id()
     folder = Path(out) / run_id
     folder.mkdir(parents=True)
     merged_opts = replace(opts, shard=None)

@@ -82,7 +82,9 @@ def _pytest_evals(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize(("program", "code"), [(None, 0), ("empty", 1)])
-def test_gates_only_takes_the_exit_status_from_the_gates(tmp_path: Path, program: str | None, code: int) -> None:
+def test_gates_only_takes_the_exit_status_from_the_gates(
+    tmp_path: Path, program: str | None, code: int
+) -> None:
     """What the nightly workflow runs: failing cases are reported, only a missed gate fails."""
     extra = ["--program", program] if program else []
     proc = _pytest_evals(

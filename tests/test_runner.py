@@ -208,8 +208,10 @@ def test_shard_runs_merge_into_the_unsharded_run(tmp_path: Path) -> None:
 
     whole = run()
     shards = [run(shard=f"{i}/2") for i in (1, 2)]
-    merged = merge_runs([s.run_id for s in shards], str(tmp_path))
+    merged = merge_runs([s.run_id for s in shards], str(tmp_path), merged_id="nightly-merged")
     assert [(r.nodeid, r.score) for r in merged.results] == [(r.nodeid, r.score) for r in whole.results]
-    assert len(read_results(merged.folder / "results.jsonl")) == 16
+    assert len(read_results(tmp_path / "nightly-merged" / "results.jsonl")) == 16
     with pytest.raises(UsageError, match="is in both"):
         merge_runs([shards[0].run_id, shards[0].run_id], str(tmp_path))
+    with pytest.raises(UsageError, match="nightly-merged already exists"):
+        merge_runs([s.run_id for s in shards], str(tmp_path), merged_id="nightly-merged")
