@@ -189,6 +189,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _csv(values: Sequence[str]) -> tuple[str, ...]:
+    """`--x a,b --x c` → ("a", "b", "c")."""
+    return tuple(v for arg in values for v in arg.split(",") if v)
+
+
 def _run_options(args: argparse.Namespace) -> RunOptions:
     if args.resume:
         return resume_options(args.resume, args.out)
@@ -201,8 +206,8 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
         compiler=args.compiler,
         concurrency=args.concurrency,
         repeats=args.repeats,
-        tags=tuple(t for arg in args.tags for t in arg.split(",") if t),
-        cases=tuple(c for arg in args.cases for c in arg.split(",") if c),
+        tags=_csv(args.tags),
+        cases=_csv(args.cases),
         split=args.split,
         shard=args.shard,
         case_timeout=args.case_timeout,
@@ -406,9 +411,9 @@ def _optimize_options(args: argparse.Namespace) -> tuple[OptimizeOptions, str | 
             lm=args.lm,
             reflection_lm=args.reflection_lm,
             judge_lm=args.judge_lm,
-            predictors=tuple(n for arg in args.predictors for n in arg.split(",") if n),
-            train_split=tuple(n for n in args.train_split.split(",") if n),
-            val_split=tuple(n for n in args.val_split.split(",") if n),
+            predictors=_csv(args.predictors),
+            train_split=_csv([args.train_split]),
+            val_split=_csv([args.val_split]),
             threads=args.threads,
             seed=args.seed,
             answer_field=args.answer_field,
@@ -493,7 +498,17 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     runs: dict[str, Evaluated] = {}
     try:
-        outcome = opt.optimize()
+        try:
+            outcome = opt.optimize()
+        except (KeyboardInterrupt, UsageError):
+            raise
+        except Exception as e:  # the LM provider, the optimizer: say where the state is, not a traceback
+            print(
+                f"error: {opts.optimizer} failed: {type(e).__name__}: {e}\n"
+                f"its state is kept in {opt.folder}; continue with --resume {opt.id}",
+                file=sys.stderr,
+            )
+            return 1
         print(
             f"{outcome.optimizer}: val {outcome.seed_val_score} → {outcome.best_val_score} in "
             f"{outcome.wall_s}s ({len(outcome.candidates)} candidates"

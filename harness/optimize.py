@@ -40,7 +40,14 @@ from .judge import make_judge
 from .lm import make_lm
 from .metric import Scorer, case_example, make_metric
 from .program import Program, load_program
-from .runner import DEFAULT_PROGRAM, RunOptions, UsageError, new_run_id, resolve_lm_spec
+from .runner import (
+    DEFAULT_PROGRAM,
+    RunOptions,
+    UsageError,
+    new_run_id,
+    options_from_dict,
+    resolve_lm_spec,
+)
 from .suite import Case, Suite, load_suite
 
 OPTIMIZERS = ("gepa", "miprov2")
@@ -79,12 +86,7 @@ class OptimizeOptions:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OptimizeOptions:
-        known = {
-            k: tuple(v) if isinstance(v, list) else v
-            for k, v in data.items()
-            if k in cls.__dataclass_fields__
-        }
-        return cls(**known)
+        return options_from_dict(cls, data)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import dspy
 from dspy.utils.exceptions import LMRateLimitError, LMServerError, LMTimeoutError, LMTransportError
@@ -43,6 +43,7 @@ from .suite import Case, Suite, load_suites, suite_root
 
 DEFAULT_PROGRAM = "harness.rag:RagPipeline"
 TRANSIENT = (LMRateLimitError, LMServerError, LMTimeoutError, LMTransportError, TimeoutError)
+T = TypeVar("T")
 _COST: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("cairo_evals_cost", default=None)
 
 
@@ -71,12 +72,14 @@ class RunOptions:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunOptions:
-        data = {
-            k: tuple(v) if isinstance(v, list) else v
-            for k, v in data.items()
-            if k in cls.__dataclass_fields__
-        }
-        return cls(**data)
+        return options_from_dict(cls, data)
+
+
+def options_from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """Options saved as JSON back into their frozen dataclass: lists become tuples again, and keys
+    the dataclass no longer has (an older version's) are dropped."""
+    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in fields})
 
 
 @dataclass
