@@ -74,3 +74,17 @@ class SlowGolden(dspy.Module):
         if hashlib.sha256(query.encode()).digest()[0] % 3 == 0:
             return dspy.Prediction(answer="Sorry, I cannot write that one.")
         return dspy.Prediction(answer=f"```cairo\n{self.goldens[query]}```")
+
+
+def slow_demo_lm() -> dspy.LM:
+    """The scripted demo student (see harness.demo), CAIRO_EVALS_TEST_DELAY seconds a call, so an
+    optimisation can be killed halfway."""
+    import os
+
+    from harness.demo import scripted_model
+    from harness.paths import project_root
+    from harness.suite import load_suites
+
+    engine = scripted_model([c for s in load_suites() for c in s.cases], project_root())
+    engine.latency = float(os.environ.get("CAIRO_EVALS_TEST_DELAY", "0"))
+    return engine.lm("scripted/demo")

@@ -15,6 +15,11 @@ os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import json
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import dspy
@@ -29,6 +34,7 @@ from harness.suite import load_suite
 
 pytestmark = pytest.mark.wasm
 
+REPO = Path(__file__).resolve().parents[1]
 SUITE = "suites/cairo-basics.yaml"
 PROGRAM_LM = "py:harness.demo:program_lm"
 REFLECTION_LM = "py:harness.demo:reflection_lm"
@@ -241,3 +247,49 @@ def test_restrict_shows_optimizers_only_the_chosen_predictors_and_saves_all() ->
     assert [n for n, _ in pair.named_predictors()] == ["first", "second"]
     with pytest.raises(UsageError, match="no predictor named x"):
         restrict(module, ["x"])
+
+
+def test_scripted_gepa_killed_halfway_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    """kill -9 during GEPA, then --resume: GEPA reloads its saved state instead of starting over."""
+    out = tmp_path / "reports"
+    args = [*TINY_GEPA, "--lm", "py:tests.programs_under_test:slow_demo_lm", "--out", str(out), "--no-mlflow"]
+
+    def start(*cli_args: str, delay: str, log: Path) -> subprocess.Popen:
+        with log.open("w") as sink:
+            return subprocess.Popen(
+                [sys.executable, "-m", "harness.cli", "optimize", *cli_args],
+                cwd=REPO,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "CAIRO_EVALS_TEST_DELAY": delay},
+                start_new_session=True,
+            )
+
+    killed = start(*args, delay="0.3", log=tmp_path / "killed.log")
+    deadline = time.monotonic() + 600
+    # GEPA saves its state as each iteration starts: once iteration 2 began, iteration 1's
+    # accepted candidate is on disk.
+    while time.monotonic() < deadline and killed.poll() is None:
+        if "Iteration 2:" in (tmp_path / "killed.log").read_text():
+            break
+        time.sleep(0.1)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+    before = (tmp_path / "killed.log").read_text()
+    assert "Iteration 1: Accepted candidate" in before, before[-3000:]
+    (state,) = out.glob("*/gepa/gepa_state.bin")
+    folder = state.parent.parent
+    assert not (folder / "program.json").exists()  # killed before the optimizer finished
+
+    resumed = start(
+        "--resume", folder.name, "--out", str(out), "--no-mlflow", delay="0", log=tmp_path / "resumed.log"
+    )
+    assert resumed.wait(timeout=1200) == 0, (tmp_path / "resumed.log").read_text()[-3000:]
+    log = (tmp_path / "resumed.log").read_text()
+    assert "Loading gepa state from run dir" in log
+    # A fresh GEPA run logs "Iteration 0: Base program …"; a resumed one the iteration it reloaded.
+    assert "Iteration 0: Base program" not in log and re.search(r"Iteration [1-9]\d*: Base program", log)
+    assert "Iteration 1: Proposed new text" not in log  # iteration 1 was not done again
+    assert "Selected program 1 " in log  # its accepted candidate came back from the checkpoint
+    outcome = json.loads((folder / "optimizer.json").read_text())
+    assert outcome["changed"] == ["generation"] and (folder / "program.json").is_file()
