@@ -145,7 +145,9 @@ def test_rendered_prompt_is_what_the_chat_adapter_sends() -> None:
     with_demo = prompts.render_prompts(program.module)["generation"]
     assert [m["role"] for m in with_demo] == ["system", "user", "assistant", "user"]
     assert "add two u8" in with_demo[1]["content"]
-    assert prompts.prompt_name("pkg.mod:Prog@out/p v1.json", "a.b") == "pkg.mod_Prog_out_p_v1.json.a.b"
+    assert prompts.prompt_name("pkg:Prog v2", "a.b") == "pkg_Prog_v2.a.b"  # registry-safe characters
+    # A saved program (an optimizer's output) names the same prompts: it is their next version.
+    assert prompts.prompt_name("pkg.mod:Prog@out/p v1.json", "a.b") == "pkg.mod_Prog.a.b"
 
 
 def test_unreachable_server_returns_none(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,23 @@ def test_call_over_its_deadline_times_out_and_the_pool_keeps_working() -> None:
         after = compiler.compile("fn one() -> u8 {\n    1\n}\n", "program")
         assert after.ok and after.status == "ok"
         assert backend.pool.started == 2  # the killed worker was replaced
+
+
+def test_waiting_for_a_busy_worker_does_not_count_against_the_timeout() -> None:
+    """Queued compiles whose wall time (queue included) passes the timeout still finish: the
+    timeout bounds a compile's own worker time, so a busy pool does not manufacture timeouts."""
+    backend = WasmBackend(WorkerPool(size=1))
+    code = "fn f(x: u32) -> u32 {\n    x + %d\n}\n"
+    with Compiler(backend, cache=False) as compiler:
+        compiler.compile(code % 0, "program")  # start the worker
+        start = time.monotonic()
+        assert compiler.compile(code % 1, "program").ok
+        one = time.monotonic() - start
+        compiler.timeout = max(4 * one, 3.0)
+        queued = int(compiler.timeout / one) + 3  # together well past the timeout
+        with ThreadPoolExecutor(queued) as ex:
+            start = time.monotonic()
+            results = list(ex.map(lambda i: compiler.compile(code % (i + 2), "program"), range(queued)))
+            wall = time.monotonic() - start
+    assert wall > compiler.timeout
+    assert [r.status for r in results] == ["ok"] * queued

@@ -79,8 +79,8 @@ class Compiler:
             "wasm"; or a backend object.
         cache: reuse verdicts from the on-disk cache (`<cache>/compile`); False recompiles.
         workers: wasm worker processes (default: one per core, shared among xdist workers).
-        timeout: seconds one compile (with its tests) may take before it is killed and
-            reported as a timeout.
+        timeout: seconds of worker time one compile (with its tests) may take before it is
+            killed and reported as a timeout; waiting for a free worker does not count.
     """
 
     def __init__(

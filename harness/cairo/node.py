@@ -109,6 +109,16 @@ def ensure_wasm_cairo() -> Path:
     return pkg
 
 
+class Budget:
+    """What is left of one compile's time limit, in seconds of worker time (see `WorkerPool.call`)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    def spend(self, seconds: float) -> None:
+        self.left = max(0.0, self.left - seconds)
+
+
 @dataclass(frozen=True)
 class Reply:
     """A worker's answer to one call; `failure` is set when the call itself did not finish."""
@@ -262,13 +272,19 @@ class WorkerPool:
                 self._pkg = ensure_wasm_cairo()
             return self._pkg
 
-    def call(self, op: str, deadline: float, **payload: Any) -> Reply:
+    def call(self, op: str, budget: Budget, **payload: Any) -> Reply:
+        """Run `op` on an idle worker; the time spent on it is taken from `budget` (the wait for
+        an idle worker is not: a busy pool must not turn queued compiles into timeouts)."""
         worker = self._idle.get()
+        started = time.monotonic()
         try:
             if worker is None or not worker.alive:
                 worker = Worker(self._package())
                 self.started += 1
-            reply = worker.call(op, deadline, self.kill_rss, **payload)
+            try:
+                reply = worker.call(op, started + budget.left, self.kill_rss, **payload)
+            finally:
+                budget.spend(time.monotonic() - started)
             # A JS exception means the wasm instance trapped; its state may be poisoned.
             spent = worker.calls >= self.max_calls or worker.rss > self.recycle_rss
             if not worker.alive or spent or reply.error:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from . import diagnostics as dx
 from ._types import CompileRequest, CompileResult, Diagnostic, Status, TestFailure, TestRun
-from .node import WASM_CAIRO_VERSION, Reply, WorkerPool
+from .node import WASM_CAIRO_VERSION, Budget, Reply, WorkerPool
 
 RESULT = re.compile(r"test result: (?P<verdict>ok|FAILED)\. (?P<passed>\d+) passed; (?P<failed>\d+) failed")
 NOTHING = "cairo_evals_no_test_matches_this"
@@ -79,11 +79,11 @@ class WasmBackend:
 
     # -- one wasm call ---------------------------------------------------------------------
 
-    def _call(self, op: str, deadline: float, **payload: object) -> Reply:
-        return self.pool.call(op, deadline, **payload)
+    def _call(self, op: str, budget: Budget, **payload: object) -> Reply:
+        return self.pool.call(op, budget, **payload)
 
-    def _run_tests(self, src: str, starknet: bool, filt: str, deadline: float) -> _Run:
-        reply = self._call("run_tests", deadline, src=src, starknet=starknet, filter=filt)
+    def _run_tests(self, src: str, starknet: bool, filt: str, budget: Budget) -> _Run:
+        reply = self._call("run_tests", budget, src=src, starknet=starknet, filter=filt)
         if reply.failure:
             return _Run(False, failure=reply.failure)
         text = reply.output or reply.error or ""
@@ -98,17 +98,17 @@ class WasmBackend:
 
     def compile(self, req: CompileRequest, timeout: float = 180.0) -> CompileResult:
         start = time.monotonic()
-        deadline = start + timeout
+        budget = Budget(timeout)  # worker time: queueing for a worker does not count
         code, notes = self._bridge_version_gaps(req.code)
         starknet = req.kind == "contract"
         src, answer_lines = dx.join_sources(code, req.tests)
         filt = f"{dx.HARNESS_TEST_MODULE}::" if req.tests else NOTHING
 
-        run = self._run_tests(src, starknet, filt, deadline)
+        run = self._run_tests(src, starknet, filt, budget)
         if run.failure and run.failure.startswith("crash") and req.tests:
             # The runner trapped, compiling or running the tests (e.g. an unbounded loop
             # exhausting its memory): judge the answer alone; the tests take the blame.
-            alone = self._run_tests(code, starknet, NOTHING, deadline)
+            alone = self._run_tests(code, starknet, NOTHING, budget)
             if alone.compiled:
                 n = len(dx.test_names(req.tests)) or 1
                 failure = TestFailure(
@@ -123,15 +123,15 @@ class WasmBackend:
         ok = run.compiled
         if run.compiled and req.tests:
             names = dx.test_names(req.tests)
-            failures = self._name_failures(src, starknet, names, run, req.tests, deadline)
+            failures = self._name_failures(src, starknet, names, run, req.tests, budget)
             tests = TestRun(run.passed, run.failed, tuple(failures))
         elif not run.compiled and req.tests:
-            alone = self._run_tests(code, starknet, NOTHING, deadline)
+            alone = self._run_tests(code, starknet, NOTHING, budget)
             if alone.failure:
                 return self._failed_call(alone.failure, start, notes, timeout)
             ok = alone.compiled
             if ok:  # the answer compiles; the tests do not bind to it
-                bind = self._diagnose(src, answer_lines, req.kind, deadline, tests_too=True)
+                bind = self._diagnose(src, answer_lines, req.kind, budget, tests_too=True)
                 diagnostics += bind
                 shown = "; ".join(d.render() for d in bind if d.file == "tests.cairo")[:600]
                 tests = TestRun(
@@ -147,7 +147,7 @@ class WasmBackend:
                     ),
                 )
         if not ok:
-            diagnostics += self._diagnose(code, answer_lines, req.kind, deadline)
+            diagnostics += self._diagnose(code, answer_lines, req.kind, budget)
         return self._result(ok, start, notes, diagnostics, tests)
 
     def _result(
@@ -192,7 +192,7 @@ class WasmBackend:
         return self._result(False, start, notes, (Diagnostic("error", msg, code=code),), status=status)
 
     def _name_failures(
-        self, src: str, starknet: bool, names: list[str], run: _Run, tests: str, deadline: float
+        self, src: str, starknet: bool, names: list[str], run: _Run, tests: str, budget: Budget
     ) -> list[TestFailure]:
         if run.failed == 0:
             return []
@@ -201,7 +201,7 @@ class WasmBackend:
         else:  # the runner gives counts only: run each test alone to name the failures
             failing = []
             for name in names[:12]:
-                alone = self._run_tests(src, starknet, f"{dx.HARNESS_TEST_MODULE}::{name}", deadline)
+                alone = self._run_tests(src, starknet, f"{dx.HARNESS_TEST_MODULE}::{name}", budget)
                 if alone.compiled and alone.failed:
                     failing.append(name)
             if not failing:
@@ -209,12 +209,12 @@ class WasmBackend:
         return [TestFailure(n, _failure_message(tests, n)) for n in failing]
 
     def _diagnose(
-        self, src: str, answer_lines: int, kind: str, deadline: float, tests_too: bool = False
+        self, src: str, answer_lines: int, kind: str, budget: Budget, tests_too: bool = False
     ) -> list[Diagnostic]:
         """Diagnostics from `compileCairoProgram`, artifacts of its missing plugin removed."""
         if tests_too:  # let the plain pass see the test module (and drop the attribute noise)
             src = src.replace("#[cfg(test)]", "")
-        reply = self._call("compile_program", deadline, src=src)
+        reply = self._call("compile_program", budget, src=src)
         text = reply.output or reply.error or ""
         if reply.failure or "failed to compile" not in text:
             return [] if tests_too else [Diagnostic("error", _no_detail(kind), code="no-detail")]
