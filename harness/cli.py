@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -32,7 +33,7 @@ from .goldens import GoldenCheck, verify
 from .metric import CaseResult
 from .optimize import BUDGETS, OPTIMIZERS, ROLES, Optimization, OptimizeOptions, Outcome, describe
 from .program import ProgramError
-from .report import write_reports
+from .report import BEFORE_AFTER, before_after_rows, render_optimization_markdown, write_reports
 from .runner import (
     DEFAULT_PROGRAM,
     Runner,
@@ -425,26 +426,6 @@ def _optimize_options(args: argparse.Namespace) -> tuple[OptimizeOptions, str | 
     )
 
 
-def _before_after(
-    outcome: Outcome, found: dict[str, list[SuiteVerdict]], prompts: dict[str, dict[str, int]]
-) -> None:
-    table = Table(title="before / after (val: the optimizer's own scores; test: held out)")
-    for col in ("program", "val score", "test mean", "compile rate", "tests pass rate", "prompt versions"):
-        table.add_column(col)
-    for role, val in (("baseline", outcome.seed_val_score), ("optimized", outcome.best_val_score)):
-        f = found[role][0].figures
-        versions = ", ".join(f"{n.rsplit('.', 1)[-1]} v{v}" for n, v in sorted(prompts.get(role, {}).items()))
-        table.add_row(
-            role,
-            "-" if val is None else f"{val:.3f}",
-            f"{f['mean_score']:.3f}",
-            f"{f['compile_rate']:.2f}",
-            f"{f['tests_pass_rate']:.2f}",
-            versions or "-",
-        )
-    out.print(table)
-
-
 Evaluated = tuple[RunResult, list[SuiteVerdict], Runner]
 
 
@@ -499,7 +480,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     runs: dict[str, Evaluated] = {}
     try:
         try:
-            outcome = opt.optimize()
+            with contextlib.redirect_stdout(sys.stderr):  # DSPy's progress bars: stdout keeps the results
+                outcome = opt.optimize()
         except (KeyboardInterrupt, UsageError):
             raise
         except Exception as e:  # the LM provider, the optimizer: say where the state is, not a traceback
@@ -528,8 +510,19 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     baseline, optimized = (opt.run_id(role) for role in ROLES)
     cmp = compare(load_results(baseline, opts.out), load_results(optimized, opts.out), margin=args.margin)
     prompts = {} if args.no_mlflow else _log_optimization(args, opt, outcome, cmp, runs)
-    _before_after(outcome, {role: v for role, (_, v, _) in runs.items()}, prompts)
+    val = {"baseline": outcome.seed_val_score, "optimized": outcome.best_val_score}
+    rows = before_after_rows(val, {role: v[0].figures for role, (_, v, _) in runs.items()}, prompts)
+    table = Table(title="before / after (val: the optimizer's own scores; test: held out)")
+    for col in BEFORE_AFTER:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
     show_comparison(cmp, baseline, optimized)
+    title = f"cairo-evals optimize {opt.id}: {outcome.optimizer} on {opt.suite.name}"
+    summary = render_optimization_markdown(title, rows, cmp.table(), cmp.reasons)
+    (opt.folder / "summary.md").write_text(summary)
+    print(f"summary: {opt.folder / 'summary.md'}", file=sys.stderr)
     return 1 if cmp.regression else 0
 
 

@@ -496,3 +496,42 @@ def render_html(run: RunResult, verdicts: Sequence[SuiteVerdict], rows: Sequence
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<style>{CSS}</style></head><body>{head}{''.join(overview)}{''.join(suites)}</body></html>\n"
     )
+
+
+# -- an optimisation's summary ------------------------------------------------------------------
+
+BEFORE_AFTER = ("program", "val score", "test mean", "compile rate", "tests pass rate", "prompt versions")
+
+
+def before_after_rows(
+    val: dict[str, float | None], figures: dict[str, dict[str, float]], prompts: dict[str, dict[str, int]]
+) -> list[tuple[str, ...]]:
+    """Rows (see BEFORE_AFTER) per role: the optimizer's val score, the test run's figures."""
+    rows = []
+    for role, f in figures.items():
+        versions = ", ".join(f"{n.rsplit('.', 1)[-1]} v{v}" for n, v in sorted(prompts.get(role, {}).items()))
+        score = val.get(role)
+        rows.append(
+            (
+                role,
+                "-" if score is None else f"{score:.3f}",
+                f"{f['mean_score']:.3f}",
+                f"{f['compile_rate']:.2f}",
+                f"{f['tests_pass_rate']:.2f}",
+                versions or "-",
+            )
+        )
+    return rows
+
+
+def render_optimization_markdown(
+    title: str, rows: Sequence[tuple[str, ...]], deltas: Sequence[tuple[str, ...]], verdict: Sequence[str]
+) -> str:
+    """`summary.md` of an optimisation, for CI job summaries: the before/after table, the per-case
+    deltas on the test split and the comparison's verdict lines."""
+    out = [f"## {_md(title)}", "", "| " + " | ".join(BEFORE_AFTER) + " |", "|---|---:|---:|---:|---:|---|"]
+    out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
+    out += ["", "### Test split, case by case", "", "| case | baseline | optimized | delta | status |"]
+    out += ["|---|---:|---:|---:|---|"] + ["| " + " | ".join(_md(c) for c in row) + " |" for row in deltas]
+    out += [""] + [f"- {_md(line)}" for line in verdict]
+    return "\n".join(out) + "\n"

@@ -72,6 +72,9 @@ def test_scripted_gepa_run_completes_and_writes_the_optimised_program(gepa_run: 
     assert outcome["changed"] == ["generation"]
     assert outcome["best_val_score"] > outcome["seed_val_score"]
     assert (folder / "gepa" / "gepa_state.bin").is_file()  # GEPA's checkpoint, resumable
+    summary = (folder / "summary.md").read_text()  # for CI job summaries
+    assert "| baseline | 0.745 | 1.000 |" in summary and "generation v2" in summary
+    assert "| cairo-basics::generics | 1.000 | 1.000 | +0.000 | pass |" in summary
     for role in ("baseline", "optimized"):
         results = [
             json.loads(x) for x in (gepa_run["out"] / f"{gepa_run['id']}-{role}" / "results.jsonl").open()
