@@ -164,29 +164,27 @@ def syncify_evaluate(db: Database, lm: DummyLM, cases: int, concurrency: int, to
     return result.score / 100 if result.score > 1 else result.score
 
 
-def _scratch_database(server_dsn: str) -> tuple[str, str]:
-    name = f"bench_{uuid.uuid4().hex[:8]}"
+def _on_server(server_dsn: str, sql: str) -> None:
+    """Run one statement on the server's maintenance connection (CREATE/DROP DATABASE)."""
 
-    async def create() -> None:
+    async def run() -> None:
         conn = await asyncpg.connect(server_dsn)
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(sql)
         finally:
             await conn.close()
 
-    asyncio.run(create())
+    asyncio.run(run())
+
+
+def _scratch_database(server_dsn: str) -> tuple[str, str]:
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    _on_server(server_dsn, f'CREATE DATABASE "{name}"')
     return name, urlunsplit(urlsplit(server_dsn)._replace(path=f"/{name}"))
 
 
 def _drop_database(server_dsn: str, name: str) -> None:
-    async def drop() -> None:
-        conn = await asyncpg.connect(server_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    _on_server(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

@@ -31,7 +31,16 @@ from .compare import COLUMNS, Comparison, compare, load_results
 from .gate import SuiteVerdict, verdicts
 from .goldens import GoldenCheck, verify
 from .metric import CaseResult
-from .optimize import BUDGETS, OPTIMIZERS, ROLES, Optimization, OptimizeOptions, Outcome, describe
+from .optimize import (
+    BUDGETS,
+    OPTIMIZERS,
+    ROLES,
+    Optimization,
+    OptimizeOptions,
+    Outcome,
+    describe,
+    resume_optimization,
+)
 from .program import ProgramError
 from .report import BEFORE_AFTER, before_after_rows, render_optimization_markdown, write_reports
 from .runner import (
@@ -395,10 +404,7 @@ def show_comparison(cmp: Comparison, a: str, b: str) -> None:
 
 def _optimize_options(args: argparse.Namespace) -> tuple[OptimizeOptions, str | None]:
     if args.resume:
-        meta = Path(args.out) / args.resume / "optimize.json"
-        if not meta.is_file():
-            raise UsageError(f"--resume {args.resume}: no {meta}")
-        return OptimizeOptions.from_dict(json.loads(meta.read_text())["options"]), args.resume
+        return resume_optimization(args.resume, args.out), args.resume
     if not args.suite:
         raise UsageError("optimize needs a suite file (or --resume ID)")
     return (
@@ -508,7 +514,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         print(f"\ninterrupted: what finished is kept; continue with --resume {opt.id}", file=sys.stderr)
         return 130
     baseline, optimized = (opt.run_id(role) for role in ROLES)
-    cmp = compare(load_results(baseline, opts.out), load_results(optimized, opts.out), margin=args.margin)
+    cmp = compare(runs["baseline"][0].results, runs["optimized"][0].results, margin=args.margin)
     prompts = {} if args.no_mlflow else _log_optimization(args, opt, outcome, cmp, runs)
     val = {"baseline": outcome.seed_val_score, "optimized": outcome.best_val_score}
     rows = before_after_rows(val, {role: v[0].figures for role, (_, v, _) in runs.items()}, prompts)

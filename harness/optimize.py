@@ -55,6 +55,7 @@ BUDGETS = ("light", "medium", "heavy")
 HELD_OUT = "test"
 TUNABLE_SPLITS = ("train", "val")
 ROLES = ("baseline", "optimized")
+OPTIONS_FILE = "optimize.json"
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,14 @@ class Outcome:
     @classmethod
     def load(cls, path: Path) -> Outcome:
         return cls(**json.loads(path.read_text()))
+
+
+def resume_optimization(opt_id: str, out: str) -> OptimizeOptions:
+    """The options an optimisation was started with (`<out>/<id>/optimize.json`)."""
+    meta = Path(out) / opt_id / OPTIONS_FILE
+    if not meta.is_file():
+        raise UsageError(f"--resume {opt_id}: no {meta} (optimisations live in {Path(out).resolve()})")
+    return OptimizeOptions.from_dict(json.loads(meta.read_text())["options"])
 
 
 def split_cases(suite: Suite, train_split: Sequence[str], val_split: Sequence[str]) -> Splits:
@@ -263,7 +272,7 @@ class Optimization:
 
     def save_options(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / "optimize.json"
+        path = self.folder / OPTIONS_FILE
         if not path.exists():
             path.write_text(json.dumps({"id": self.id, "options": asdict(self.opts)}, indent=2))
 

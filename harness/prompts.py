@@ -103,16 +103,14 @@ def register_prompts(program_name: str, module: dspy.Module, uri: str | None = N
     return versions
 
 
-def prompt_tags(versions: dict[str, int]) -> dict[str, str]:
+def prompt_tags(versions: dict[str, int], prefix: str = "prompt.") -> dict[str, str]:
     """The run tags recording which prompt versions a run used: `prompt.<name>` = version."""
-    return {f"prompt.{name}": str(v) for name, v in versions.items()}
+    return {f"{prefix}{name}": str(v) for name, v in versions.items()}
 
 
-def tag_run_with_prompts(run_id: str, versions: dict[str, int], uri: str | None = None) -> None:
-    """Set `prompt.<name>=<version>` tags on an MLflow run."""
-    client = _client(uri)
-    for key, value in prompt_tags(versions).items():
-        client.set_tag(run_id, key, value)
+def prompt_versions(tags: dict[str, str], prefix: str = "prompt.") -> dict[str, int]:
+    """The prompt versions a run's tags record: the inverse of `prompt_tags`."""
+    return {k.removeprefix(prefix): int(v) for k, v in tags.items() if k.startswith(prefix)}
 
 
 # -- the command ------------------------------------------------------------------------------

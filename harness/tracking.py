@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 from .gate import SuiteVerdict, figures, summarise
 from .metric import CaseResult
 from .paths import project_root
+from .prompts import prompt_tags, prompt_versions, register_prompts
 from .runner import DEFAULT_PROGRAM, RunOptions, RunResult
 from .suite import Suite
 
@@ -263,8 +264,6 @@ def _log_values(
 
 
 def _register_program_prompts(programs: dict[str, Program] | None, uri: str) -> dict[str, int]:
-    from .prompts import register_prompts
-
     versions: dict[str, int] = {}
     for program in (programs or {}).values():
         if program.module is not None and program.module.named_predictors():
@@ -311,7 +310,7 @@ def log_run(
             for v in verdicts
         }
         base_tags = {"cairo_evals.run_id": result.run_id, "mlflow.source.git.commit": commit} | (tags or {})
-        base_tags |= {f"prompt.{n}": str(ver) for n, ver in versions.items()}
+        base_tags |= prompt_tags(versions)
         if result.stopped:
             base_tags["cairo_evals.stopped"] = result.stopped
         exp_name = experiment or (names[0] if len(names) == 1 else MULTI_SUITE_EXPERIMENT)
@@ -402,16 +401,11 @@ def log_optimization(
         client = client_for(uri)
         for entry in logged.values():
             if entry["run"]:
-                run_tags = client.get_run(entry["run"]).data.tags
-                entry["prompts"] = {
-                    k.removeprefix("prompt."): int(v) for k, v in run_tags.items() if k.startswith("prompt.")
-                }
+                entry["prompts"] = prompt_versions(client.get_run(entry["run"]).data.tags)
         tags = link | {"cairo_evals.role": "optimizer", "cairo_evals.suite": suite}
         tags |= {f"cairo_evals.{role}_run": e["run"] for role, e in logged.items() if e["run"]}
-        tags |= {f"prompt.{n}": str(v) for n, v in logged.get("optimized", {}).get("prompts", {}).items()}
-        tags |= {
-            f"baseline_prompt.{n}": str(v) for n, v in logged.get("baseline", {}).get("prompts", {}).items()
-        }
+        tags |= prompt_tags(logged.get("optimized", {}).get("prompts", {}))
+        tags |= prompt_tags(logged.get("baseline", {}).get("prompts", {}), prefix="baseline_prompt.")
         tags["mlflow.source.git.commit"] = git_commit()
         exp_id = experiment_id(client, experiment or suite, uri or default_uri())
         run = client.create_run(
@@ -444,8 +438,7 @@ def _logged_optimization(client: Any, opt_id: str) -> dict[str, dict[str, Any]]:
         tags = run.data.tags
         role = tags.get("cairo_evals.role")
         if role and "mlflow.parentRunId" not in tags:
-            prompts = {k.removeprefix("prompt."): int(v) for k, v in tags.items() if k.startswith("prompt.")}
-            found[role] = {"run": run.info.run_id, "prompts": prompts}
+            found[role] = {"run": run.info.run_id, "prompts": prompt_versions(tags)}
     return found
 
 
