@@ -8,12 +8,23 @@ raises `SuiteError` listing all of them, each as
 Paths (`golden:`, `tests:`) are relative to the suite's root: the folder above `suites/`
 when the file lives in a `suites/` folder, else the suite file's own folder. A value that is
 one line without spaces ending in `.cairo` is a path; anything else is inline Cairo.
+
+Suite files may come from anywhere (a pull request, a shared folder), so the loader has limits,
+each reported as a `file:line` problem instead of a hang, a memory blow-up or a traceback:
+- at most `MAX_SUITE_BYTES` (4 MiB; refused before reading);
+- UTF-8 text (a BOM is allowed); a bad byte is reported with its line and column;
+- nesting at most `MAX_DEPTH` (64) levels deep;
+- aliases (`*name`) add at most `MAX_ALIAS_NODES` (100,000) nodes when expanded (a "billion
+  laughs" alias bomb is 700 bytes that expand to 10^9 nodes), and no alias refers to itself;
+- no duplicate keys in a mapping (YAML would silently keep the last);
+- numbers are finite: `.inf`, `.nan` and overflowing literals are refused.
 """
 
 from __future__ import annotations
 
 import difflib
 import glob
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +37,14 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 CaseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=80)]
 
 
+MAX_SUITE_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_ALIAS_NODES = 100_000
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: "inf"/"nan" given as strings are refused too (the loader refuses .inf)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ExpectModel(_Strict):
@@ -289,6 +306,169 @@ def _message(err: dict[str, Any]) -> str:
     )
 
 
+class _SuiteLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with a bound on nesting depth, checked while composing: the composer
+    recurses once per level, so a 20,000-deep `[[[…` would otherwise end in a RecursionError."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark
+                )
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        finally:
+            self._depth -= 1
+
+
+class _TooDeep(yaml.composer.ComposerError):
+    pass
+
+
+_FLOAT = "tag:yaml.org,2002:float"
+
+
+def _finite(value: str) -> bool:
+    text = value.strip().lower().replace("_", "")
+    if text.lstrip("+-") in (".inf", ".nan"):
+        return False
+    try:
+        return math.isfinite(float(text))
+    except ValueError:  # a sexagesimal 1:30.5 and the like: finite
+        return True
+
+
+def _check_tree(root: yaml.Node, shown: str) -> list[Problem]:
+    """Alias expansion, self-referencing aliases, duplicate keys and non-finite numbers, each
+    node visited once: an alias is the very node it names, so a repeat visit is an alias use,
+    counted by the size it expands to but not walked again (linear in the file, not in what the
+    aliases expand to)."""
+    problems: list[Problem] = []
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+    added = 0  # nodes the aliases add when expanded
+
+    def line(node: yaml.Node) -> int:
+        return node.start_mark.line + 1
+
+    def walk(node: yaml.Node, parent: yaml.Node) -> int:  # the node's size with aliases expanded
+        nonlocal added
+        key = id(node)
+        if key in open_:
+            raise _Refused(Problem(shown, line(parent), "an alias refers to the node that contains it"))
+        if key in sizes:
+            added += sizes[key]
+            if added > MAX_ALIAS_NODES:
+                raise _Refused(
+                    Problem(
+                        shown,
+                        line(parent),
+                        f"aliases expand to more than {MAX_ALIAS_NODES:,} extra YAML nodes (an alias "
+                        "bomb?); write the values out instead",
+                    )
+                )
+            return sizes[key]
+        open_.add(key)
+        size = 1
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _FLOAT and not _finite(node.value):
+                problems.append(
+                    Problem(shown, line(node), f"not a finite number: {node.value} (use a number)")
+                )
+        elif isinstance(node, yaml.SequenceNode):
+            size += sum(walk(child, node) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
+                    if k.value in seen:
+                        problems.append(
+                            Problem(
+                                shown, line(k), f"duplicate key '{k.value}' (first on line {seen[k.value]})"
+                            )
+                        )
+                    seen.setdefault(k.value, line(k))
+                size += walk(k, node) + walk(v, k)
+        open_.discard(key)
+        sizes[key] = size
+        return size
+
+    try:
+        walk(root, root)
+    except _Refused as refused:
+        return [refused.problem]
+    return problems
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+def _read_yaml(path: Path, shown: str) -> tuple[yaml.Node | None, Any]:
+    """The suite file's YAML node tree and data, within the limits of the module docstring."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_SUITE_BYTES:
+            raise SuiteError(
+                [
+                    Problem(
+                        shown,
+                        1,
+                        f"the file is {size / 2**20:.1f} MiB; suite files are limited to "
+                        f"{MAX_SUITE_BYTES // 2**20} MiB (split it into several suites, or move inline "
+                        "Cairo into golden/ files)",
+                    )
+                ]
+            )
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SuiteError([Problem(shown, 1, f"cannot read suite file: {e.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise SuiteError(
+            [
+                Problem(
+                    shown,
+                    line,
+                    f"not UTF-8 text: byte 0x{raw[e.start]:02x} at column {column} (save the file as UTF-8)",
+                )
+            ]
+        ) from None
+    loader = _SuiteLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        problems = _check_tree(node, shown)
+        if problems:
+            raise SuiteError(problems)
+        return node, loader.construct_document(node)
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow (e.g. NUL)
+        line = text.count("\n", 0, e.position) + 1
+        raise SuiteError([Problem(shown, line, f"YAML syntax error: {e.reason}")]) from None
+    except _TooDeep as e:
+        line = e.problem_mark.line + 1 if e.problem_mark else 1
+        raise SuiteError([Problem(shown, line, f"the YAML is {e.problem} (a suite needs about 6)")]) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(e, "problem", None) or str(e)
+        raise SuiteError([Problem(shown, line, f"YAML syntax error: {reason}")]) from None
+    except RecursionError:  # a limit above should have caught it; never a traceback
+        raise SuiteError([Problem(shown, 1, "the YAML is nested too deeply")]) from None
+    finally:
+        loader.dispose()
+
+
 def load_suite(path: str | Path) -> Suite:
     """Load and validate one suite file; raise `SuiteError` with every problem found."""
     path = Path(path)
@@ -296,18 +476,7 @@ def load_suite(path: str | Path) -> Suite:
         shown = str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         shown = str(path)
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise SuiteError([Problem(shown, 1, f"cannot read suite file: {e.strerror}")]) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        reason = getattr(e, "problem", None) or str(e)
-        raise SuiteError([Problem(shown, line, f"YAML syntax error: {reason}")]) from None
+    node, data = _read_yaml(path, shown)
     if not isinstance(data, dict):
         raise SuiteError([Problem(shown, 1, "a suite is a mapping with 'suite:' and 'cases:'")])
 

@@ -4,6 +4,8 @@ file, line, case id and field, and all mistakes of a file come out together."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -155,7 +157,7 @@ def test_all_errors_of_a_file_are_collected(project: Path, capsys: pytest.Captur
         .replace("id: inline", "id: add-one")
     )
     path = write(project, planted)
-    assert main(["validate", str(path)]) == 1
+    assert main(["validate", str(path)]) == 2  # an invalid suite is a configuration error
     lines = capsys.readouterr().err.strip().splitlines()
     assert [line.split(":")[1] for line in lines] == ["5", "10", "11", "17"]  # 4 mistakes, 4 errors
     assert all(line.startswith(f"{path}:") for line in lines)
@@ -193,7 +195,7 @@ def test_starter_suites_validate(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_validate_reports_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(tmp_path / "missing.yaml")]) == 1
+    assert main(["validate", str(tmp_path / "missing.yaml")]) == 2
     assert "cannot read suite file" in capsys.readouterr().err
 
 
@@ -214,3 +216,87 @@ def test_committed_schema_is_current() -> None:
     """suites/*.yaml point editors at ../suite.schema.json: it must match the loader."""
     committed = json.loads((REPO / "suite.schema.json").read_text())
     assert committed == json_schema(), "run: cairo-evals schema > suite.schema.json"
+
+
+# -- hostile and broken input: every one a file:line problem and exit 2, never a hang or a traceback
+
+ALIAS_BOMB = (
+    "suite: bomb\na: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    + "".join(
+        f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+        for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + "cases: *i\n"
+)
+CASE = "  - id: a\n    query: q\n    golden: |\n      fn a() {}\n    kind: program\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line", "message"),
+    [
+        ("alias-bomb", ALIAS_BOMB.encode(), None, "aliases expand to more than 100,000 extra YAML nodes"),
+        ("deep", ("suite: deep\ncases: " + "[" * 20000 + "]" * 20000 + "\n").encode(), 2, "nested deeper"),
+        (
+            "latin-1",
+            "suite: s\ndescription: café\ncases: []\n".encode("latin-1"),
+            2,
+            "not UTF-8 text: byte 0xe9",
+        ),
+        (
+            "duplicate-key",
+            f"suite: s\ncases:\n{CASE}    kind: contract\n".encode(),
+            8,
+            "duplicate key 'kind'",
+        ),
+        (
+            "infinite-weight",
+            f"suite: s\ncases:\n{CASE}    weight: .inf\n".encode(),
+            8,
+            "not a finite number: .inf",
+        ),
+        ("nan-threshold", b"suite: s\nthresholds: {mean_score: .nan}\ncases: []\n", 2, "not a finite number"),
+    ],
+)
+def test_hostile_suite_files_exit_2_with_file_and_line(
+    tmp_path: Path, name: str, content: bytes, line: int | None, message: str
+) -> None:
+    path = tmp_path / f"{name}.yaml"
+    path.write_bytes(content)
+    # A real process with a generous bound: before the limits, the bomb ran 10 minutes and the
+    # deep nesting ended in a RecursionError traceback.
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "validate", str(path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    (first, *_) = proc.stderr.strip().splitlines()
+    assert first.startswith(f"{path}:{line or ''}"), first
+    assert message in first
+
+
+def test_a_suite_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    with path.open("w") as f:
+        f.write("suite: s\ncases:\n")
+        while f.tell() < 50 * 2**20:
+            f.write(CASE)
+    with pytest.raises(SuiteError) as e:
+        load_suite(path)
+    (problem,) = e.value.problems
+    assert problem.line == 1 and "50.0 MiB; suite files are limited to 4 MiB" in problem.message
+
+
+def test_numbers_given_as_strings_must_be_finite_too(project: Path) -> None:
+    path = write(project, VALID.replace("mean_score: 0.7", 'mean_score: "inf"'))
+    (problem,) = problems(path)
+    assert problem.startswith(f"{path}:5:") and "finite" in problem
+
+
+def test_aliases_and_merge_keys_within_the_limits_still_work(project: Path) -> None:
+    text = VALID.replace("    kind: program\n    tags: [math]", "    kind: program\n    tags: &t [math]", 1)
+    suite = load_suite(write(project, text + "    tags: *t\n"))
+    assert suite.cases[-1].tags == ("math",)
