@@ -20,9 +20,17 @@ or `experiment`). A run of several suites goes to the experiment `cairo-evals` (
 - tags: `cairo_evals.run_id`, `cairo_evals.suite(s)`, `prompt.<name>=<version>` for the
   programs' prompts (registered in the Prompt Registry, see `harness.prompts`).
 
-Logging never fails a run: when MLflow is unreachable or fails, `log_run` logs a warning and
-returns None; the run's own files are kept, and `log_saved_run` (`cairo-evals log RUN_ID`)
-uploads the folder later.
+Logging never fails or stalls a run: when MLflow is unreachable or fails, `log_run` logs a
+warning and returns None; the run's own files are kept, and `log_saved_run` (`cairo-evals log
+RUN_ID`) uploads the folder later.
+- A tracking server must answer its `/health` with a non-error status within 3 s, else the
+  logging is given up at once (a 5xx or 429 counts as failing). MLflow's own client would
+  retry each request for minutes: unless you set them, `MLFLOW_HTTP_REQUEST_MAX_RETRIES`,
+  `MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR` and `MLFLOW_HTTP_REQUEST_TIMEOUT` are set to 2, 1 and
+  10 s (`HTTP_LIMITS`), so a server that fails mid-way costs seconds, not minutes.
+- A sqlite store is created and migrated by one process at a time (a file lock beside the
+  database, `mlruns.db.lock`): MLflow's migrations are not safe to run concurrently, and
+  parallel runs on a fresh store used to lose their logs ("duplicate column name").
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ import logging
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -42,6 +51,8 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from filelock import FileLock
 
 from .gate import SuiteVerdict, figures, summarise
 from .metric import CaseResult
@@ -60,8 +71,16 @@ _METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/ ]+")
 _FILE_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
+HTTP_LIMITS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
+}
+STORE_LOCK_TIMEOUT = 600.0  # a migration on a loaded machine takes seconds; never wait forever
+
+
 class TrackingUnavailable(RuntimeError):
-    """The tracking server did not answer."""
+    """The tracking server did not answer, or answered with an error."""
 
 
 # -- the store --------------------------------------------------------------------------------
@@ -91,29 +110,50 @@ def artifact_location(uri: str, experiment: str = "") -> str | None:
 
 
 def _check_reachable(uri: str, timeout: float = 3.0) -> None:
-    """Fail fast on a dead HTTP server (MLflow's own client retries for minutes)."""
+    """Fail fast on a dead or failing HTTP server (MLflow's own client retries for minutes)."""
     if not uri.startswith(("http://", "https://")):
         return
     try:
         with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout):
             pass
-    except urllib.error.HTTPError:
-        pass  # it answered (a proxy or an old server without /health): good enough
+    except urllib.error.HTTPError as e:
+        if e.code >= 500 or e.code == 429:
+            raise TrackingUnavailable(f"MLflow at {uri} answers HTTP {e.code} ({e.reason})") from None
+        # a 4xx: a proxy or an old server without /health answered: good enough
     except (OSError, ValueError) as e:
         raise TrackingUnavailable(f"MLflow at {uri} is unreachable: {e}") from None
 
 
+def store_lock(uri: str) -> contextlib.AbstractContextManager[Any]:
+    """The lock that serialises creating and migrating the sqlite store at `uri` (a no-op for
+    other stores: a server migrates its own database)."""
+    path = _sqlite_path(uri)
+    if path is None:
+        return contextlib.nullcontext()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path) + ".lock", timeout=STORE_LOCK_TIMEOUT)
+
+
 def client_for(uri: str | None = None) -> Any:
-    """An `MlflowClient` for tracking and the prompt registry at `uri` (default: `default_uri()`)."""
+    """An `MlflowClient` for tracking and the prompt registry at `uri` (default: `default_uri()`),
+    with its store ready: a server checked to answer, a sqlite database created and migrated
+    (under `store_lock`, one process at a time)."""
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     uri = uri or default_uri()
+    if uri.startswith(("http://", "https://")):
+        for name, value in HTTP_LIMITS.items():
+            os.environ.setdefault(name, value)
     _check_reachable(uri)
-    path = _sqlite_path(uri)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
     from mlflow.tracking import MlflowClient
 
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    with store_lock(uri):
+        # MLflow creates and migrates a store when it first opens it (once per process): here,
+        # inside the lock, for the tracking tables and the registry's.
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        if _sqlite_path(uri) is not None:
+            client.search_experiments(max_results=1)
+            client.search_registered_models(max_results=1)
+    return client
 
 
 def experiment_id(client: Any, name: str, uri: str) -> str:
@@ -507,10 +547,10 @@ def cmd_log(args: argparse.Namespace) -> int:
     try:
         mlflow_id = log_saved_run(args.run_id, args.out, args.mlflow_uri, args.experiment, args.force)
     except (UsageError, SuiteError) as e:
-        print(f"error: {e}")
+        print(f"error: {e}", file=sys.stderr)
         return 2
     if mlflow_id is None:
-        print(f"run {args.run_id} was not logged to MLflow (see the warning above)")
+        print(f"run {args.run_id} was not logged to MLflow (see the warning above)", file=sys.stderr)
         return 1
     print(f"run {args.run_id} is in MLflow at {args.mlflow_uri or default_uri()} as run {mlflow_id}")
     return 0

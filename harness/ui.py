@@ -4,9 +4,12 @@ The store is sqlite `mlruns.db` at the project root with artifacts in `mlartifac
 (`--mlflow-uri` picks another backend store). The server is the `mlflow` executable of this
 interpreter's environment, run in its own process group with the settings that start reliably
 (job execution off, one worker, telemetry off: the defaults deadlock at start-up and leave
-orphan `huey_consumer` processes). `serve` waits for HTTP 200 from `/`, prints the URL, and on
-Ctrl-C / SIGTERM stops the whole group (SIGTERM, a grace period, then SIGKILL) so that no
-child process outlives it.
+orphan `huey_consumer` processes). A sqlite store is created and migrated first, under the
+same lock as runs that log to it (`harness.tracking.store_lock`). `serve` waits up to `--wait`
+seconds (default 180: the server takes ≈ 9 s on an idle machine, over a minute on a loaded one)
+for HTTP 200 from `/`, prints the URL, and on Ctrl-C / SIGTERM stops the whole group (SIGTERM,
+a grace period, then SIGKILL) so that no child process outlives it. When the server exits or
+does not come up, the error shows the last lines it printed.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from .paths import project_root
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
-READY_TIMEOUT = 60.0
+READY_TIMEOUT = 180.0
 STOP_GRACE = 10.0
 
 
@@ -155,6 +158,13 @@ class UIServer:
         exe = mlflow_executable()
         if not exe.exists():
             raise UIError(f"{exe} not found: install mlflow in this environment")
+        if _sqlite_path(self.store) is not None:
+            from .tracking import client_for
+
+            try:  # created and migrated here, under the lock runs take, not by the server racing them
+                client_for(self.store)
+            except Exception as e:
+                raise UIError(f"cannot open the MLflow store {self.store}: {type(e).__name__}: {e}") from None
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
         self.proc = subprocess.Popen(
             server_command(self.host, self.port, self.store, self.artifacts),
@@ -192,10 +202,11 @@ class UIServer:
             except (urllib.error.URLError, OSError):
                 pass
             if time.monotonic() > deadline:
+                tail = self.log_tail()  # before stop(), which closes the log
                 self.stop()
                 raise UIError(
-                    f"mlflow server did not answer 200 at {self.url} within {timeout:.0f}s:\n"
-                    f"{self.log_tail()}"
+                    f"mlflow server did not answer 200 at {self.url} within {timeout:.0f}s "
+                    f"(raise it with --wait); its last output:\n{tail or '(nothing)'}"
                 )
             time.sleep(0.25)
 
@@ -244,8 +255,9 @@ def serve(
     stop: threading.Event | None = None,
     timeout: float = READY_TIMEOUT,
 ) -> int:
-    """Run the UI until Ctrl-C, SIGTERM or `stop` is set; returns an exit code (0 clean, 1 failed
-    to start). `ready(server)` is called once the UI answers."""
+    """Run the UI until Ctrl-C, SIGTERM or `stop` is set; returns an exit code (0 clean, 2 it could
+    not start or did not come up: an environment error, said in one message with the server's
+    last output). `ready(server)` is called once the UI answers."""
     server = UIServer(host, port, uri)
     stop = stop or threading.Event()
     previous = previous_sigint = None
@@ -260,12 +272,12 @@ def serve(
         # Ctrl-C stops the UI even when started with SIGINT ignored (e.g. in the background).
         previous_sigint = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        server.start()
         try:
+            server.start()
             server.wait_ready(timeout)
         except UIError as e:
             print(f"error: {e}", file=sys.stderr)
-            return 1
+            return 2
         print(f"MLflow UI at {server.url} (store {server.store}); Ctrl-C to stop", flush=True)
         if ready is not None:
             ready(server)
@@ -275,7 +287,7 @@ def serve(
                     f"error: mlflow server exited with code {server.proc.returncode}:\n{server.log_tail()}",
                     file=sys.stderr,
                 )
-                return 1
+                return 2
             stop.wait(0.5)
         return 0
     except KeyboardInterrupt:
@@ -293,7 +305,7 @@ def serve(
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    return serve(args.host, args.port, args.mlflow_uri)
+    return serve(args.host, args.port, args.mlflow_uri, timeout=args.wait)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -303,6 +315,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--mlflow-uri",
         default=None,
         help="backend store URI (default: sqlite mlruns.db at the project root)",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=READY_TIMEOUT,
+        metavar="S",
+        help=f"seconds to wait for the server to answer (default {READY_TIMEOUT:.0f})",
     )
 
 

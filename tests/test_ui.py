@@ -194,3 +194,27 @@ def test_add_commands_registers_ui_with_loopback_defaults() -> None:
     assert args.func is ui.cmd_ui
     args = parser.parse_args(["ui", "--port", "5999", "--mlflow-uri", "sqlite:///x.db"])
     assert (args.port, args.mlflow_uri) == (5999, "sqlite:///x.db")
+
+
+def test_ui_waits_as_long_as_told_and_shows_the_servers_real_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A server that never answers (a stand-in that prints and sleeps): after --wait seconds the
+    error quotes what it printed (the log used to be closed before it was read), exit 2."""
+    stand_in = [
+        sys.executable,
+        "-c",
+        "import time; print('booting the stand-in', flush=True); time.sleep(600)",
+    ]
+    monkeypatch.setattr(ui, "server_command", lambda *args: stand_in)
+    parser = argparse.ArgumentParser()
+    ui.add_arguments(parser)
+    args = parser.parse_args(
+        ["--port", str(free_port()), "--mlflow-uri", f"sqlite:///{tmp_path / 'm.db'}", "--wait", "3"]
+    )
+    assert args.wait == 3.0 and parser.parse_args([]).wait == ui.READY_TIMEOUT == 180.0
+    assert ui.cmd_ui(args) == 2
+    err = capsys.readouterr().err
+    assert "did not answer 200" in err and "within 3s (raise it with --wait)" in err
+    assert "booting the stand-in" in err
+    assert (tmp_path / "m.db").is_file()  # the store was created (under the runs' lock) before the server
