@@ -1,5 +1,7 @@
-"""`cairo-evals`: the command line. Exit codes: 0 all good, 1 a check failed, 2 bad usage or
-configuration (an invalid suite, no compiler)."""
+"""`cairo-evals`: the command line. Exit codes mean one thing each: 0 all good; 1 a gate missed,
+a regression, or a check failed; 2 a usage, configuration or environment error (an invalid
+suite, no compiler, a missing API key, an unwritable output folder, a run another process is
+writing, cases left unscored by harness faults); 130 interrupted (Ctrl-C, SIGTERM)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,11 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
@@ -26,7 +31,11 @@ from rich.table import Table
 
 from . import __version__
 from .cairo import Compiler, CompileResult, CompilerNotFound
-from .cairo.node import default_pool_size
+
+try:  # the compile layer is moving its worker pool from node.py to pool.py
+    from .cairo.pool import default_pool_size
+except ImportError:  # pragma: no cover
+    from .cairo.node import default_pool_size
 from .compare import COLUMNS, Comparison, compare, load_results
 from .gate import SuiteVerdict, verdicts
 from .goldens import GoldenCheck, verify
@@ -45,6 +54,7 @@ from .program import ProgramError
 from .report import BEFORE_AFTER, before_after_rows, render_optimization_markdown, write_reports
 from .runner import (
     DEFAULT_PROGRAM,
+    OutputError,
     Runner,
     RunOptions,
     RunResult,
@@ -55,6 +65,7 @@ from .runner import (
 )
 from .runner import Progress as RunProgress
 from .suite import SuiteError, json_schema, load_suite, load_suites
+from .transient import describe as describe_error
 
 # CI logs are not terminals: give tables room instead of rich's 80-column default.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -78,7 +89,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 print(str(problem), file=sys.stderr)
             continue
         print(f"{suite.path}: ok ({len(suite.cases)} cases)")
-    return 1 if failed else 0
+    return 2 if failed else 0  # an invalid suite is a configuration error, as for every command
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -268,6 +279,28 @@ def print_verdicts(found: list[SuiteVerdict]) -> None:
                 print(f"gate missed: {v.suite.name}: {check.describe()}", file=sys.stderr)
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM does what Ctrl-C does (CI cancels jobs with it): the run stops, its finished
+    cases are kept and the resume hint is printed, instead of dying mid-write."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_term(signum: int, frame: object) -> None:
+        handler = signal.getsignal(signal.SIGINT)  # asyncio's, during a run: cancels it cleanly
+        if callable(handler):
+            handler(signal.SIGINT, frame)
+        else:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _execute(runner: Runner, label: str = "run") -> RunResult:
     """Run with a progress bar on stderr; Ctrl-C keeps the finished cases and says how to resume."""
     progress = Progress(
@@ -287,15 +320,19 @@ def _execute(runner: Runner, label: str = "run") -> RunResult:
         progress.update(task, completed=p.done, total=p.total, stats=stats)
 
     runner.on_result = on_result
+    runner.prepare()  # the run's lock and folder: a second writer or a read-only --out fails here
     print(f"{label} {runner.run_id}: results in {runner.folder}/results.jsonl", file=sys.stderr)
-    with progress:
-        return asyncio.run(runner.run())
+    try:
+        with _terminate_as_interrupt(), progress:
+            return asyncio.run(runner.run())
+    finally:
+        runner.lock.release()  # released by run() already, unless it never started
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     opts = _run_options(args)
     runner = Runner(opts, run_id=args.resume)
-    runner.validate()  # bad programs, LMs or selections fail here, before anything is announced
+    runner.validate()  # bad programs, LMs, keys or selections fail here, before anything is announced
     try:
         result = _execute(runner)
     except KeyboardInterrupt:
@@ -362,21 +399,37 @@ def _save(result: RunResult) -> tuple[list[SuiteVerdict], dict[str, Path]]:
         "stopped": result.stopped,
         "suites": [v.to_dict() for v in found],
     }
-    (result.folder / "summary.json").write_text(json.dumps(summary, indent=2))
-    return found, write_reports(result, found)
+    try:
+        (result.folder / "summary.json").write_text(json.dumps(summary, indent=2))
+        return found, write_reports(result, found)
+    except OSError as e:
+        raise OutputError(
+            f"cannot write the reports into {result.folder}: {e.strerror or e}; the results are kept in "
+            f"results.jsonl (write the reports later with --resume {result.run_id})"
+        ) from None
 
 
 def _finish(result: RunResult) -> tuple[int, list[SuiteVerdict]]:
     """Summary file, reports, tables, gates: the end of `run` and `merge` alike; the exit code
-    and the verdicts."""
+    (2 when harness faults left cases unscored: the verdict is incomplete) and the verdicts."""
     found, written = _save(result)
     print_verdicts(found)
     for r in result.results:
-        if r.error:
+        if r.status == "error":
+            print(f"fault: {r.nodeid}: {r.fault or 'harness fault'}", file=sys.stderr)
+        elif r.error:
             print(f"error: {r.nodeid}: {r.error}", file=sys.stderr)
     if result.stopped:
         print(f"stopped early: {result.stopped}", file=sys.stderr)
     print(f"{len(result.results)} results in {result.wall_s:.1f}s; report {written['html']}")
+    faults = sum(r.status == "error" for r in result.results)
+    if faults:
+        print(
+            f"{faults} case(s) not scored because of harness faults (see 'fault:' above); redo them with "
+            f"cairo-evals run --resume {result.run_id}",
+            file=sys.stderr,
+        )
+        return 2, found
     return (0 if all(v.ok for v in found) else 1), found
 
 
@@ -695,8 +748,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _OneLine(logging.Formatter):
+    """Library warnings as one line each, with the exception's type and message instead of its
+    traceback (asyncpg logs one per failed reconnect while a database is down)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"{record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" ({describe_error(record.exc_info[1])})"
+        return text
+
+
+def _log_one_line_per_warning() -> None:
+    root = logging.getLogger()
+    if not root.handlers:  # leave an embedding application's logging alone
+        handler = logging.StreamHandler()
+        handler.setFormatter(_OneLine())
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _log_one_line_per_warning()
     try:
         return int(args.func(args))
     except SuiteError as e:

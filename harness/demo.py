@@ -34,6 +34,7 @@ from pathlib import Path
 
 import dspy
 from dspy.lm15 import Request
+from dspy.utils.exceptions import LMConfigurationError
 
 from .lm import ScriptedEngine, chat_adapter_reply, current_case, prompt_text, recording_lm, system_text
 from .paths import project_root
@@ -67,6 +68,26 @@ def _section(text: str, field: str) -> str:
     return found[-1].strip() if found else ""
 
 
+class NotADemoCase(LMConfigurationError):
+    """The scripted demo model was asked about a case it has no sample answer for.
+
+    A configuration error, so DSPy passes it through unchanged and the runner does not retry it.
+    """
+
+    default_code = "not_a_demo_case"
+
+
+def not_a_demo_case(asked: str) -> NotADemoCase:
+    shown = " ".join(asked.split())[:120]
+    return NotADemoCase(
+        "py:harness.demo:program_lm is the scripted demo model: it answers only the starter suites' "
+        "cases (suites/cairo-basics.yaml, suites/starknet-contracts.yaml), from the sample answers "
+        f"in suites/samples/, and this request is about none of them ({shown!r}). For your own "
+        "suite, use a real model (--lm openai/gpt-4o-mini) or script one behind py: (see the "
+        "README, 'Scripting an LM for your own suite')."
+    )
+
+
 def scripted_model(cases: list[Case], root: Path) -> ScriptedEngine:
     cases = sorted(cases, key=lambda c: -len(c.query))
     told = {c.nodeid: fixed_when_told(root, c) for c in cases}
@@ -74,7 +95,9 @@ def scripted_model(cases: list[Case], root: Path) -> ScriptedEngine:
     def respond(request: Request) -> str:
         text = prompt_text(request)
         asked = request.messages[-1].text or ""  # the request itself, not the few-shot demos before it
-        case = next(c for c in cases if c.query in asked)
+        case = next((c for c in cases if c.query in asked), None)
+        if case is None:
+            raise not_a_demo_case(asked)
         if "search_terms" in text and "resources" in text and "[[ ## context ## ]]" not in text:
             terms = list(dict.fromkeys(re.findall(r"`([A-Za-z_][\w:]*)", case.query)))[:6]
             resources = (

@@ -36,6 +36,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -65,6 +66,7 @@ __all__ = [
     "chat_adapter_reply",
     "current_case",
     "make_lm",
+    "missing_credentials",
     "prompt_text",
     "read_recording",
     "recording_lm",
@@ -853,6 +855,32 @@ def make_lm(spec: str, *, record_to: Path | None = None, **lm_kwargs: Any) -> ds
         client["model_type"] = lm_kwargs["model_type"]
     live = _LiveEngine(dspy.LM(rest, cache=False, num_retries=0, **client))
     return recording_lm(live, _AsyncLiveEngine(live), Path(record_to), rest, **lm_kwargs)
+
+
+_CREDENTIAL = re.compile(r"KEY|TOKEN|SECRET|CREDENTIAL|PASSWORD", re.I)
+
+
+def missing_credentials(spec: str) -> list[str]:
+    """The API-key variables a live model spec needs and the environment lacks, as LiteLLM's
+    `validate_environment(model)` names them (e.g. `["OPENAI_API_KEY"]`); [] for `replay:` and
+    `py:` LMs, and for providers that need no key. Only credentials count: a missing
+    `OLLAMA_API_BASE` has a working default, a missing key fails every call."""
+    kind, _, rest = spec.partition(":")
+    if kind in ("py", "replay"):
+        return []
+    model = rest if kind == "record" else spec
+    if not model.strip():
+        return []
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):  # LiteLLM prints its provider list on unknown ones
+        import litellm
+
+        try:
+            found = litellm.validate_environment(model=model)
+        except Exception:  # an unknown provider: LiteLLM will say so on the call
+            return []
+    return [k for k in found.get("missing_keys") or [] if _CREDENTIAL.search(str(k))]
 
 
 def _lm_from_python(target: str, lm_kwargs: dict[str, Any]) -> dspy.BaseLM:

@@ -9,18 +9,30 @@
 - `package.module:attr@path/to/program.json`: the same, then a saved program
   (`.save("program.json", save_program=False)`, e.g. an optimizer's output) loaded onto it.
 
-Calling: a module with `aforward` is awaited through `acall`; a sync-only module runs in a
-worker thread. The LM is set per call with `dspy.context(lm=…)`, so the program and the
-judge can use different models in one event loop. A program that holds resources (the
-reference pipeline's Postgres pool) closes them in `aclose()`, which the caller awaits once,
-on the loop that used them.
+The calling convention: the harness calls a program with keywords only,
+
+    await program.acall(query=<the case's query>)                      # every case
+    await program.acall(query=..., chat_history=[{"role": "user", "content": "..."}, ...])
+
+`chat_history` is passed only for cases that have one (earlier turns, oldest first). A module
+with `aforward` is awaited through `acall`; a sync-only module runs in a daemon thread of its
+own, which a case timeout stops waiting for and which never keeps the process alive (a hung
+`forward` cannot stall the end of a run). `check_inputs` checks, before any case runs, that
+the method the harness will call accepts these keywords. The LM is set per call with
+`dspy.context(lm=…)`, so the program and the judge can use different models in one event
+loop. A program that holds resources (the reference pipeline's Postgres pool) closes them in
+`aclose()`, which the caller awaits once, on the loop that used them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 import inspect
+import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +44,50 @@ from .suite import Case
 
 
 class ProgramError(ValueError):
-    """The program could not be loaded, or does not produce the answer field."""
+    """The program could not be loaded, does not produce the answer field, or cannot be called
+    with the cases' inputs."""
+
+
+class DaemonExecutor(concurrent.futures.ThreadPoolExecutor):
+    """An executor that runs each call in a new daemon thread and never waits for one.
+
+    `asyncio.to_thread` and the default `ThreadPoolExecutor` join their threads when the loop
+    closes and again at interpreter exit, so one call that never returns (a hung sync program, a
+    stuck client) keeps the process alive forever. Set as a run loop's default executor, this
+    one lets the run end: a timed-out call is abandoned, and its thread dies with the process.
+    (A `ThreadPoolExecutor` by type only, as asyncio requires of a default executor: it never
+    starts a pool thread.)
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+
+        def work() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as e:
+                future.set_exception(e)
+            else:
+                future.set_result(result)
+
+        threading.Thread(target=work, name="cairo-evals-call", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass  # nothing to join: abandoned calls end with the process
+
+
+async def in_daemon_thread(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """`asyncio.to_thread`, but in a daemon thread nobody joins (see `DaemonExecutor`); context
+    variables (`dspy.context`, the current case) follow the call as with `to_thread`."""
+    loop = asyncio.get_running_loop()
+    call = contextvars.copy_context().run
+    return await loop.run_in_executor(_DAEMON, lambda: call(fn, *args, **kwargs))
+
+
+_DAEMON = DaemonExecutor()
 
 
 @dataclass(frozen=True)
@@ -78,7 +133,65 @@ class Program:
             kwargs["chat_history"] = [{"role": r, "content": c} for r, c in case.chat_history]
         if hasattr(type(self.module), "aforward"):
             return await self.module.acall(**kwargs)
-        return await asyncio.to_thread(self.module, **kwargs)  # contextvars (dspy.context) follow
+        return await in_daemon_thread(self.module, **kwargs)  # contextvars (dspy.context) follow
+
+    def check_inputs(self, cases: Sequence[Case]) -> None:
+        """Before any case runs: the method the harness calls must accept the keywords it will
+        be given (see the module docstring); raise `ProgramError` saying what it accepts."""
+        if self.module is None:
+            return
+        needed = [self.input_field] + (["chat_history"] if any(c.chat_history for c in cases) else [])
+        method_name = "aforward" if hasattr(type(self.module), "aforward") else "forward"
+        # Read from the class: DSPy warns when `module.forward` is fetched from an instance.
+        method = getattr(type(self.module), method_name, None)
+        if method is None:
+            return
+        try:
+            sig = inspect.signature(method)
+        except (TypeError, ValueError):  # a builtin or C callable: nothing to read
+            return
+        sig = sig.replace(parameters=list(sig.parameters.values())[1:])  # without `self`
+        params = sig.parameters.values()
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
+        named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        missing = [n for n in needed if n not in named and not takes_any]
+        required = [
+            p.name
+            for p in params
+            if p.default is p.empty
+            and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.POSITIONAL_ONLY)
+            and p.name not in needed
+        ]
+        shown = ", ".join(
+            ("**" if p.kind is p.VAR_KEYWORD else "*" if p.kind is p.VAR_POSITIONAL else "") + p.name
+            for p in params
+        )
+        where = f"{type(self.module).__name__}.{method_name}({shown})"
+        if takes_any and not named & set(needed):
+            # forward(**kwargs), e.g. a bare dspy.Predict: its DSPy signature says what it reads
+            signature = getattr(self.module, "signature", None) or getattr(
+                getattr(self.module, "predict", None), "signature", None
+            )
+            inputs = list(getattr(signature, "input_fields", None) or [])
+            if inputs:
+                missing = [n for n in needed if n not in inputs]
+                where = f"{type(self.module).__name__} with inputs ({', '.join(inputs)})"
+        if missing or required:
+            problems = []
+            if missing:
+                problems.append(f"does not accept {', '.join(f'{n}=' for n in missing)}")
+            if required:
+                problems.append(f"requires {', '.join(required)}, which the harness never passes")
+            raise ProgramError(
+                f"program {self.name}: {where} {' and '.join(problems)}. The harness calls a program "
+                f"as program({self.input_field}=<the case's query>)"
+                + (
+                    ", plus chat_history=[{'role': …, 'content': …}, …] for cases with earlier turns"
+                    if "chat_history" in needed
+                    else ""
+                )
+                + "; give the method those parameters."
+            )
 
     async def answer(self, case: Case, lm: dspy.LM | None = None) -> Answer:
         """Ask the program the case's query with `lm` (None: the LM already in dspy.settings).

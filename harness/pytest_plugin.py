@@ -27,7 +27,7 @@ import pytest
 from .cairo import CompilerNotFound
 from .gate import SuiteVerdict, verdicts
 from .metric import CaseResult
-from .program import ProgramError
+from .program import DaemonExecutor, ProgramError
 from .report import write_reports
 from .runner import (
     ResultsLog,
@@ -129,7 +129,9 @@ def _runner(config: pytest.Config) -> Runner:
         except (UsageError, ProgramError, CompilerNotFound) as e:
             raise pytest.UsageError(str(e)) from None
         config.stash[RUNNER_KEY] = runner
-        config.stash[LOOP_KEY] = asyncio.new_event_loop()
+        loop = asyncio.new_event_loop()
+        loop.set_default_executor(DaemonExecutor())  # a hung sync program must not block the exit
+        config.stash[LOOP_KEY] = loop
     return config.stash[RUNNER_KEY]
 
 
@@ -180,6 +182,11 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         runner = _runner(self.config)
+        try:  # one writer per results file, as for `cairo-evals run`
+            runner.folder.mkdir(parents=True, exist_ok=True)
+            runner.lock.acquire()
+        except (UsageError, OSError) as e:
+            raise pytest.UsageError(str(e)) from None
         loop = self.config.stash[LOOP_KEY]
         results = [
             loop.run_until_complete(runner.run_one(self.suite, self.case, sample))
@@ -229,6 +236,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if RUNNER_KEY in config.stash:
         config.stash[LOOP_KEY].run_until_complete(config.stash[RUNNER_KEY].aclose())
         config.stash[LOOP_KEY].close()
+        config.stash[RUNNER_KEY].lock.release()
     if hasattr(config, "workerinput"):
         return  # workers leave gating to the controller (which collects no items itself)
     folder = Path(_options(config).out) / config.stash[RUN_ID_KEY]

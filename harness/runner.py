@@ -3,12 +3,25 @@
     program → answer → extract → compile (+ tests) → judge → CaseResult → results.jsonl
 
 - Bounded concurrency (`concurrency`), a per-case timeout, and retries with exponential
-  backoff and jitter (tenacity) for transient LM/provider errors only: rate limits, 5xx,
-  transport errors and timeouts. Compile failures are results, never retried. A case that
-  still fails is recorded with its error and the run goes on.
+  backoff and jitter (tenacity) for transient errors from any layer (`harness.transient`:
+  rate limits, 5xx, timeouts and dropped connections from the LM, Postgres, a program).
+  Compile failures are results, never retried.
+- What a case ends as:
+  - a verdict (`status="ok"`): the answer was scored; also when the program itself failed
+    (a non-transient error, or it did not answer within `case_timeout`): score 0, `error` set;
+  - a harness fault (`status="error"`, `fault` set): a transient error that outlasted the
+    retries, or a crash in our own stages. No score; `--resume` runs the case again.
 - Each finished case is appended to `reports/<run_id>/results.jsonl` at once and fsync'd: a
   crash loses at most the cases in flight. `resume` reloads the run's own settings
-  (`run.json`), skips what is in results.jsonl and gives the same final results.
+  (`run.json`), skips the cases that have a verdict and redoes the faults. The file is
+  append-only: a redone case adds a line, and when reading, the later line replaces an
+  earlier `status="error"` line for the same (suite, case, sample). Any other repeated line
+  is a duplicate: ignored, with a warning.
+- One writer per results file: `results.jsonl.lock` (an flock, holding the writer's pid and
+  host) makes a second writer of the same run fail at once with `RunLocked`.
+- The run never hangs on its way out: its loop's default executor is a `DaemonExecutor`, so
+  a call stuck in a thread (a hung sync program, a stuck client) is abandoned at a timeout
+  or an interrupt instead of being joined.
 - Cases are selected by tags, ids, split and a deterministic shard (`i/n`, by a hash of
   `suite::case`), so CI machines can split a suite and merge the results files afterwards.
 - `max_cost` stops starting new cases once the run's LM cost passes it.
@@ -17,11 +30,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import hashlib
 import json
+import logging
 import os
 import secrets
+import socket
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -30,20 +47,25 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import dspy
-from dspy.utils.exceptions import LMRateLimitError, LMServerError, LMTimeoutError, LMTransportError
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from .cairo import Compiler
+from .cairo import Compiler, CompilerNotFound
 from .judge import Judge, make_judge
-from .lm import current_case, make_lm
+from .lm import current_case, make_lm, missing_credentials
 from .metric import CaseResult, Scorer
 from .paths import project_root
-from .program import Program, load_program
+from .program import DaemonExecutor, Program, load_program
 from .suite import Case, Suite, load_suites, suite_root
+from .transient import describe, is_transient
+
+try:  # the run lock; absent on Windows, where runs are not locked
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
 
 DEFAULT_PROGRAM = "harness.rag:RagPipeline"
-TRANSIENT = (LMRateLimitError, LMServerError, LMTimeoutError, LMTransportError, TimeoutError)
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 _COST: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("cairo_evals_cost", default=None)
 
 
@@ -86,7 +108,8 @@ def options_from_dict(cls: type[T], data: dict[str, Any]) -> T:
 class Progress:
     total: int
     done: int = 0
-    errors: int = 0
+    errors: int = 0  # verdicts whose program failed
+    faults: int = 0  # harness faults: not scored, redone by --resume
     score_sum: float = 0.0
     compiled: int = 0
     tokens: int = 0
@@ -95,15 +118,19 @@ class Progress:
 
     @property
     def mean(self) -> float:
-        return self.score_sum / self.done if self.done else 0.0
+        scored = self.done - self.faults
+        return self.score_sum / scored if scored else 0.0
 
     def add(self, r: CaseResult) -> None:
         self.done += 1
+        self.tokens += r.tokens
+        self.cost += r.cost
+        if r.status == "error":
+            self.faults += 1
+            return
         self.errors += r.error is not None
         self.score_sum += r.score
         self.compiled += r.compiled
-        self.tokens += r.tokens
-        self.cost += r.cost
 
 
 @dataclass(frozen=True)
@@ -117,7 +144,19 @@ class RunResult:
 
 
 class UsageError(ValueError):
-    """Bad options: exit code 2."""
+    """Bad options, configuration or environment: exit code 2."""
+
+
+class RunLocked(UsageError):
+    """Another process is writing this run's results."""
+
+
+class OutputError(UsageError):
+    """The run's folder cannot be written (read-only, full, gone): the run stops."""
+
+
+class CaseTimeout(Exception):
+    """The program did not answer within the case timeout: a verdict on the program, not retried."""
 
 
 def new_run_id() -> str:
@@ -159,17 +198,51 @@ def select(suites: Sequence[Suite], opts: RunOptions) -> list[tuple[Suite, Case]
 # -- the results log --------------------------------------------------------------------------
 
 
+def fold(results: Iterable[CaseResult], source: str = "results") -> list[CaseResult]:
+    """One result per (suite, case, sample), in order of first appearance.
+
+    A later result replaces an earlier one whose status is "error" (a harness fault redone by
+    `--resume`); any other repeat is a duplicate and is ignored, with one warning per call.
+    """
+    kept: dict[tuple[str, str, int], CaseResult] = {}
+    duplicates: list[str] = []
+    for r in results:
+        key = (r.suite, r.case, r.sample)
+        earlier = kept.get(key)
+        if earlier is None or earlier.status == "error":
+            kept[key] = r
+        else:
+            duplicates.append(f"{r.nodeid}#{r.sample}")
+    if duplicates:
+        more = len(duplicates) - 5
+        shown = ", ".join(duplicates[:5]) + (f" and {more} more" if more > 0 else "")
+        log.warning(
+            "%s: %d duplicate result line(s) ignored (the first verdict of each case is kept): %s",
+            source,
+            len(duplicates),
+            shown,
+        )
+    return list(kept.values())
+
+
 def read_results(path: Path) -> list[CaseResult]:
-    """Every complete line of a results file; a torn last line (a crash mid-write) is dropped."""
+    """The results of a results file, one per (suite, case, sample) (see `fold`); a torn last
+    line (a crash mid-write) is dropped."""
     if not path.is_file():
         return []
     results = []
-    for line in path.read_text().splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             results.append(CaseResult.from_dict(json.loads(line)))
         except (ValueError, KeyError, TypeError):
             continue
-    return results
+    return fold(results, str(path))
+
+
+def _cannot_write(path: Path, e: OSError, run_id: str | None = None) -> OutputError:
+    why = e.strerror or type(e).__name__
+    hint = f"; finished cases are kept: fix it, then continue with --resume {run_id}" if run_id else ""
+    return OutputError(f"cannot write {path}: {why}{hint}")
 
 
 class ResultsLog:
@@ -180,17 +253,95 @@ class ResultsLog:
         if path.is_file():  # cut a torn tail so the next line starts clean
             data = path.read_bytes()
             if data and not data.endswith(b"\n"):
-                path.write_bytes(data[: data.rfind(b"\n") + 1])
+                try:
+                    path.write_bytes(data[: data.rfind(b"\n") + 1])
+                except OSError as e:
+                    raise _cannot_write(path, e) from None
 
     def append(self, result: CaseResult) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Append and fsync one line; `OutputError` when the file cannot be written."""
         line = (json.dumps(result.to_dict(), ensure_ascii=False) + "\n").encode()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                while line:
+                    line = line[os.write(fd, line) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise _cannot_write(self.path, e, self.path.parent.name) from None
+
+
+class RunLock:
+    """One writer per results file: an exclusive `flock` on `<results file>.lock`, which also
+    holds who took it (pid, host, start time, command) for the message a second writer gets.
+
+    The kernel drops the lock when its holder exits, even on `kill -9`: a crashed run never
+    leaves a stale lock behind.
+    """
+
+    def __init__(self, results: Path, run_id: str) -> None:
+        self.path = results.with_name(results.name + ".lock")
+        self.run_id = run_id
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        if fcntl is None or self._fd is not None:
+            return
+        try:  # read-only: the descriptor held for the run's whole life keeps no file open for writing
+            fd = os.open(self.path, os.O_RDONLY | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise _cannot_write(self.path, e) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = self._holder(fd)
             os.close(fd)
+            raise RunLocked(self._held_by(holder)) from None
+        info = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            "command": " ".join(sys.argv)[:500],
+        }
+        try:
+            self.path.write_text(json.dumps(info))
+        except OSError as e:
+            os.close(fd)
+            raise _cannot_write(self.path, e) from None
+        self._fd = fd
+
+    @staticmethod
+    def _holder(fd: int, wait: float = 2.0) -> dict[str, Any] | None:
+        """Who holds the lock; a holder that has just taken it may not have written it yet."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                info = json.loads(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+                if isinstance(info, dict) and {"pid", "host", "since"} <= info.keys():
+                    return info
+            except (ValueError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
+
+    def _held_by(self, info: dict[str, Any] | None) -> str:
+        who = f"pid {info['pid']} on {info['host']} (since {info['since']})" if info else "another process"
+        return (
+            f"run {self.run_id} is being written by {who}; one writer per run: wait for it to end, or "
+            f"stop it and continue with --resume {self.run_id} ({self.path})"
+        )
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        with contextlib.suppress(OSError):
+            self.path.write_text("")  # no holder any more
+        os.close(fd)  # also releases the flock
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -243,6 +394,7 @@ class Runner:
         self.run_id = run_id or new_run_id()
         self.folder = Path(opts.out) / self.run_id
         self.log = ResultsLog(self.folder / results_name)
+        self.lock = RunLock(self.log.path, self.run_id)
         self.on_result = on_result
         self.suites = suites if suites is not None else load_suites(list(opts.suites))
         self.programs: dict[str, Program] = {}
@@ -252,6 +404,8 @@ class Runner:
         self.lms: dict[str, dspy.LM] = {}
         self.judges: dict[str, Judge] = {}
         self._compiler: Compiler | None = None
+        self._jobs: list[tuple[Suite, Case, int]] | None = None
+        self._kept: list[CaseResult] = []
 
     # wiring, once per distinct spec, before anything runs (bad specs fail here)
     def program_for(self, suite: Suite) -> Program:
@@ -289,10 +443,25 @@ class Runner:
             self._compiler = Compiler(backend, cache=self.opts.compile_cache)  # type: ignore[arg-type]
         return self._compiler
 
-    def check(self, suites: Iterable[Suite]) -> None:
-        """Load every program, LM and judge the suites need, so a bad spec fails before any case."""
+    def check(self, suites: Iterable[Suite], cases: Sequence[Case] | None = None) -> None:
+        """Load every program, LM and judge the suites need, so a bad spec fails before any case:
+        the program must accept the cases' inputs (`cases`, default: every case of the suites)
+        and every live model must have its API key in the environment."""
         for suite in suites:
             program = self.program_for(suite)
+            mine = [c for c in cases if c.suite == suite.name] if cases is not None else list(suite.cases)
+            program.check_inputs(mine)
+            lm_spec = resolve_lm_spec(self.opts.lm or suite.lm, suite)
+            judge_spec = resolve_lm_spec(self.opts.judge_lm or suite.judge, suite) or "heuristic"
+            for flag, spec in (("--lm", lm_spec), ("--judge-lm", judge_spec)):
+                if spec and spec != "heuristic" and spec not in self.given_lms:
+                    missing = missing_credentials(spec)
+                    if missing:
+                        raise UsageError(
+                            f"{flag} {spec} (suite {suite.name}): {' / '.join(missing)} is not set; LiteLLM "
+                            f"needs it for this model. Set it (export {missing[0]}=...), or run offline "
+                            "with a replay: or py: LM"
+                        )
             try:
                 lm = self.lm_for(suite)
                 self.judge_for(suite)
@@ -309,20 +478,38 @@ class Runner:
         picked = select(self.suites, self.opts)
         if not picked:
             raise UsageError("no case matches the selection (--tags/--cases/--split/--shard)")
-        self.check({s.name: s for s, _ in picked}.values())
+        self.check({s.name: s for s, _ in picked}.values(), [c for _, c in picked])
         return picked
 
     def prepare(self) -> list[tuple[Suite, Case, int]]:
-        """Validate and write run.json; the (suite, case, sample) jobs still to do."""
+        """Validate, take the run's lock and write run.json; the (suite, case, sample) jobs still
+        to do: those without a verdict (never run, or ended in a harness fault). Idempotent."""
+        if self._jobs is not None:
+            return self._jobs
         picked = self.validate()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        meta = self.folder / "run.json"
-        if not meta.exists():
-            meta.write_text(json.dumps({"run_id": self.run_id, "options": asdict(self.opts)}, indent=2))
-        done = {(r.suite, r.case, r.sample) for r in read_results(self.log.path)}
-        return [
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise _cannot_write(self.folder, e) from None
+        self.lock.acquire()
+        try:
+            meta = self.folder / "run.json"
+            if not meta.exists():
+                try:
+                    meta.write_text(
+                        json.dumps({"run_id": self.run_id, "options": asdict(self.opts)}, indent=2)
+                    )
+                except OSError as e:
+                    raise _cannot_write(meta, e) from None
+            self._kept = [r for r in read_results(self.log.path) if r.status != "error"]
+        except BaseException:
+            self.lock.release()
+            raise
+        done = {(r.suite, r.case, r.sample) for r in self._kept}
+        self._jobs = [
             (s, c, i) for s, c in picked for i in range(self.opts.repeats) if (s.name, c.id, i) not in done
         ]
+        return self._jobs
 
     async def run_one(self, suite: Suite, case: Case, sample: int = 0) -> CaseResult:
         """One sample of one case through the trip, appended to the results log at once."""
@@ -333,9 +520,37 @@ class Runner:
     async def aclose(self) -> None:
         """Release what the run held, on the loop that used it (programs' pools, compiler workers)."""
         for program in self.programs.values():
-            await program.aclose()
+            try:
+                await program.aclose()
+            except Exception as e:  # e.g. the database is gone: nothing left to close politely
+                log.warning("closing program %s failed: %s", program.name, describe(e))
         if self._compiler is not None:
             self._compiler.close()
+
+    def _retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            stop=stop_after_attempt(self.opts.retries + 1),
+            wait=wait_exponential_jitter(
+                multiplier=self.opts.backoff, max=60, jitter=min(1.0, self.opts.backoff)
+            ),
+            retry=retry_if_exception(is_transient),
+            reraise=True,
+        )
+
+    async def _ask(self, program: Program, case: Case, lm: dspy.LM | None) -> Any:
+        """One attempt, bounded by the case timeout; its expiry is a `CaseTimeout`, not the
+        `TimeoutError` a program may raise itself (that one is transient and retried)."""
+        scope = asyncio.timeout(self.opts.case_timeout)
+        try:
+            async with scope:
+                with current_case(case.nodeid):
+                    return await program.answer(case, lm)
+        except TimeoutError:
+            if scope.expired():
+                raise CaseTimeout(
+                    f"the program did not answer within {self.opts.case_timeout:g} s (--case-timeout)"
+                ) from None
+            raise
 
     async def _answer(self, suite: Suite, case: Case, sample: int) -> CaseResult:
         program, lm = self.program_for(suite), self.lm_for(suite, sample)
@@ -343,34 +558,42 @@ class Runner:
         _COST.set(costs)
         attempts = 0
         start = time.monotonic()
+
+        def failed(**fields: Any) -> CaseResult:
+            return CaseResult(
+                suite=suite.name,
+                case=case.id,
+                score=0.0,
+                passed=False,
+                compiled=False,
+                sample=sample,
+                retries=max(attempts - 1, 0),
+                duration_s=round(time.monotonic() - start, 3),
+                cost=round(sum(costs), 6),
+                **fields,
+            )
+
         try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self.opts.retries + 1),
-                wait=wait_exponential_jitter(multiplier=self.opts.backoff, max=60),
-                retry=retry_if_exception_type(TRANSIENT),
-                reraise=True,
-            ):
+            async for attempt in self._retrying():
                 with attempt:
                     attempts += 1
-                    with current_case(case.nodeid):
-                        answer = await asyncio.wait_for(program.answer(case, lm), self.opts.case_timeout)
-        except Exception as e:  # recorded, and the run goes on
-            return CaseResult(
-                suite.name,
-                case.id,
-                0.0,
-                f"the program failed: {type(e).__name__}: {e}",
-                False,
-                False,
-                sample=sample,
-                error=f"{type(e).__name__}: {e}",
-                retries=attempts - 1,
-                duration_s=round(time.monotonic() - start, 3),
-                cost=sum(costs),
-            )
-        result = await Scorer(self.compiler, self.judge_for(suite), suite.dependencies).ascore(
-            case, answer.text, suite.scoring, sample
-        )
+                    answer = await self._ask(program, case, lm)
+        except Exception as e:
+            text = describe(e) if not isinstance(e, CaseTimeout) else str(e)
+            if is_transient(e):  # infrastructure that kept failing: no verdict on the program
+                fault = f"{text} (still failing after {attempts} attempts)"
+                return failed(feedback=f"not scored: harness fault: {fault}", status="error", fault=fault)
+            return failed(feedback=f"the program failed: {text}", error=text)
+        try:
+            scorer = Scorer(self.compiler, self.judge_for(suite), suite.dependencies)
+            async for attempt in self._retrying():
+                with attempt:
+                    result = await scorer.ascore(case, answer.text, suite.scoring, sample)
+        except (CompilerNotFound, OutputError):
+            raise  # the environment, not this case: the run stops
+        except Exception as e:  # our own stages crashed or kept failing: a fault, redone by --resume
+            fault = f"scoring failed: {describe(e)}"
+            return failed(feedback=f"not scored: harness fault: {fault}", status="error", fault=fault)
         tokens = sum(int(u.get("total_tokens") or 0) for u in answer.usage.values() if isinstance(u, dict))
         return replace(
             result,
@@ -382,10 +605,21 @@ class Runner:
         )
 
     async def run(self) -> RunResult:
+        # Threads the run starts (sync programs, compile calls, blocking clients) are never
+        # joined: one that hangs must not keep the run, or the process, from ending.
+        asyncio.get_running_loop().set_default_executor(DaemonExecutor())
         jobs = self.prepare()
-        previous = read_results(self.log.path)
-        progress = Progress(total=len(previous) + len(jobs))
-        for r in previous:
+        try:
+            return await self._run(jobs)
+        finally:
+            try:
+                await self.aclose()
+            finally:
+                self.lock.release()
+
+    async def _run(self, jobs: list[tuple[Suite, Case, int]]) -> RunResult:
+        progress = Progress(total=len(self._kept) + len(jobs))
+        for r in self._kept:
             progress.add(r)
         sem = asyncio.Semaphore(self.opts.concurrency)
         stopped: str | None = None
@@ -402,10 +636,12 @@ class Runner:
                 if self.on_result:
                     self.on_result(result, progress)
 
-        try:
-            await asyncio.gather(*(one(*job) for job in jobs))
-        finally:
-            await self.aclose()
+        try:  # the first environment error (unwritable output, no compiler) cancels the rest
+            async with asyncio.TaskGroup() as group:
+                for job in jobs:
+                    group.create_task(one(*job))
+        except BaseExceptionGroup as failures:
+            raise failures.exceptions[0] from None
         results = ordered(read_results(self.log.path), self.suites)
         return RunResult(self.run_id, self.folder, self.suites, results, time.monotonic() - start, stopped)
 

@@ -88,3 +88,65 @@ def slow_demo_lm() -> dspy.LM:
     engine = scripted_model([c for s in load_suites() for c in s.cases], project_root())
     engine.latency = float(os.environ.get("CAIRO_EVALS_TEST_DELAY", "0"))
     return engine.lm("scripted/demo")
+
+
+class HangsOnMarked(dspy.Module):
+    """Sync-only, no LM: answers prose (no code, so nothing compiles), except that it never returns
+    for a query containing "[hang]": a program stuck in a sync call."""
+
+    def forward(self, query: str) -> dspy.Prediction:
+        if "[hang]" in query:
+            threading.Event().wait()  # forever: only a daemon thread lets the process end
+        return dspy.Prediction(answer="I would rather not write Cairo today.")
+
+
+class SlowProse(dspy.Module):
+    """Async, no LM: CAIRO_EVALS_TEST_DELAY seconds per case, then prose (nothing compiles)."""
+
+    async def aforward(self, query: str) -> dspy.Prediction:
+        import asyncio
+        import os
+
+        await asyncio.sleep(float(os.environ.get("CAIRO_EVALS_TEST_DELAY", "0")))
+        return dspy.Prediction(answer="I would rather not write Cairo today.")
+
+
+class AsksQuestion(dspy.Module):
+    """Takes `question`, not the `query` the harness passes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.generate = dspy.Predict("question -> answer")
+
+    def forward(self, question: str) -> dspy.Prediction:
+        return self.generate(question=question)
+
+
+class NoHistory(dspy.Module):
+    """Takes `query` but no `chat_history`."""
+
+    def forward(self, query: str) -> dspy.Prediction:
+        return dspy.Prediction(answer="prose")
+
+
+def rag_scripted_lm() -> dspy.LM:
+    """A scripted LM for the reference RAG pipeline (`py:tests.programs_under_test:rag_scripted_lm`):
+    search terms, document scores, then a prose answer (no code, so nothing compiles);
+    CAIRO_EVALS_TEST_DELAY seconds per call."""
+    import json
+    import os
+
+    from harness.lm import ScriptedEngine, chat_adapter_reply, prompt_text
+
+    def respond(request: object) -> str:
+        text = prompt_text(request)  # type: ignore[arg-type]
+        if "[[ ## context ## ]]" not in text and "search_terms" in text:
+            return chat_adapter_reply(search_terms=json.dumps(["storage", "events"]), resources="[]")
+        if "`scores`" in text or "[[ ## scores ## ]]" in text:  # one score per document shown
+            shown = text.rsplit("[[ ## documents ## ]]\n", 1)[-1]
+            documents, _ = json.JSONDecoder().raw_decode(shown)
+            return chat_adapter_reply(scores=json.dumps([0.9] * len(documents)))
+        return chat_adapter_reply(answer="Storage lives in a `#[storage]` struct; no code today.")
+
+    engine = ScriptedEngine(respond, latency=float(os.environ.get("CAIRO_EVALS_TEST_DELAY", "0")))
+    return engine.lm("scripted/rag")

@@ -113,3 +113,40 @@ def test_usage_is_recorded_per_answer() -> None:
     assert isinstance(answer.usage, dict)
     assert answer.extra == {}
     assert dspy.settings.lm is None  # nothing was configured globally
+
+
+def test_inputs_are_checked_against_the_calling_convention_before_any_case_runs() -> None:
+    """The harness calls program(query=…[, chat_history=[…]]): a method that cannot take that is a
+    configuration error, found before the run, naming what the method accepts."""
+    from dataclasses import replace
+
+    plain = CASES[0]
+    with_history = replace(plain, chat_history=(("user", "earlier question"),))
+    load_program("tests.programs_under_test:SyncCoder").check_inputs([plain])
+    load_program("tests.programs_under_test:AsyncCoder").check_inputs([plain])
+    load_program("harness.rag:RagPipeline").check_inputs([plain, with_history])
+    with pytest.raises(ProgramError, match=r"AsksQuestion\.forward\(question\) does not accept query="):
+        load_program("tests.programs_under_test:AsksQuestion").check_inputs([plain])
+    no_history = load_program("tests.programs_under_test:NoHistory")
+    no_history.check_inputs([plain])  # fine while no case has earlier turns
+    with pytest.raises(ProgramError, match=r"NoHistory\.forward\(query\) does not accept chat_history="):
+        no_history.check_inputs([plain, with_history])
+    bare = load_program("tests.programs_under_test:INSTANCE")
+    bare.module = dspy.Predict("question -> answer")  # forward(**kwargs): its signature decides
+    with pytest.raises(ProgramError, match=r"Predict with inputs \(question\) does not accept query="):
+        bare.check_inputs([plain])
+
+
+def test_a_hung_sync_program_runs_in_a_daemon_thread() -> None:
+    """A sync program never returning must not keep the process alive: its thread is a daemon."""
+    seen: list[threading.Thread] = []
+
+    class Records(dspy.Module):
+        def forward(self, query: str) -> dspy.Prediction:
+            seen.append(threading.current_thread())
+            return dspy.Prediction(answer="prose")
+
+    from harness.program import Program
+
+    asyncio.run(Program("records", Records()).answer(CASES[0]))
+    assert seen and seen[0].daemon and seen[0] is not threading.main_thread()

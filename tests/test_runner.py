@@ -131,11 +131,13 @@ def test_rate_limited_lm_calls_are_retried_and_counted(tmp_path: Path) -> None:
     assert min(r.score for r in result.results) >= 0.9
 
 
-def test_a_case_that_keeps_failing_is_recorded_and_the_run_goes_on(tmp_path: Path) -> None:
+def test_a_rate_limit_that_outlasts_the_retries_is_a_harness_fault_not_a_verdict(tmp_path: Path) -> None:
     engine = ScriptedEngine(lambda r: chat_adapter_reply(answer="x"), fail_first=100)
     result = run_scripted(engine, tmp_path, retries=1, cases=("loops", "strings"))
     assert [r.case for r in result.results] == ["loops", "strings"]
-    assert all(r.error and "RateLimit" in r.error and r.retries == 1 and r.score == 0 for r in result.results)
+    for r in result.results:
+        assert r.status == "error" and r.error is None and r.retries == 1
+        assert r.fault and "RateLimit" in r.fault and "after 2 attempts" in r.fault
 
 
 def test_shards_partition_the_cases_deterministically() -> None:
