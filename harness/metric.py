@@ -46,7 +46,14 @@ class CaseResult:
     compile: dict[str, Any] | None = None
     judgement: dict[str, Any] | None = None
     sample: int = 0
-    error: str | None = None  # the program failed (after retries); score 0
+    error: str | None = None  # the program under test failed (after retries): a verdict, score 0
+    # "ok": a verdict on the answer; "error": a harness fault (our compiler crashed or timed out,
+    # a toolchain is missing, infrastructure kept failing after retries): no verdict, kept out of
+    # means, rates and the compile cache, redone by --resume; "skipped": the backend cannot serve
+    # the case (e.g. it needs a newer Cairo), kept out of the figures and reported.
+    status: str = "ok"
+    fault: str | None = None  # what went wrong on our side, when status is "error" or "skipped"
+    tier: str | None = None  # the execution tier (see `harness.metric.TIERS`)
     retries: int = 0
     tokens: int = 0
     cost: float = 0.0

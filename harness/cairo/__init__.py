@@ -3,8 +3,11 @@
     with Compiler("auto") as compiler:
         result = compiler.compile(code, "contract", tests=tests_source)
 
-`auto` uses Scarb when `scarb` is on PATH (today's compiler, full diagnostics) and the
-embedded wasm compiler otherwise. Verdicts are cached on disk by content.
+Backends, peers under this package: `scarb` (subprocess; the user's own toolchain), `native`
+(our Rust worker on the Cairo 2.16 crates, built on first use with cargo) and `wasm`
+(wasm-cairo under Node, about Cairo 2.8: the fallback on a machine without cargo). `auto`
+picks the first usable of scarb > native > wasm. Verdicts are cached on disk by content.
+Nothing is started or installed until the first compile that the cache cannot answer.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from ._types import (
     TestRun,
 )
 from .cache import CompileCache, cache_key
+from .pool import GB
 
 __all__ = [
     "CompileRequest",
@@ -38,7 +42,8 @@ __all__ = [
     "TestRun",
 ]
 
-BackendName = Literal["auto", "scarb", "wasm"]
+BackendName = Literal["auto", "scarb", "native", "wasm"]
+BACKENDS = ("auto", "scarb", "native", "wasm")
 
 
 class Backend(Protocol):
@@ -46,29 +51,62 @@ class Backend(Protocol):
 
     def version(self) -> str: ...
 
+    def cairo_version(self) -> str: ...
+
     def compile(self, req: CompileRequest, timeout: float = ...) -> CompileResult: ...
 
 
+def auto_choice() -> tuple[str, str]:
+    """What `--compiler auto` picks on this machine, and why (no side effects)."""
+    from . import native
+
+    if shutil.which("scarb"):
+        return "scarb", "`scarb` is on PATH"
+    if native.is_built():
+        return "native", "the native compiler is built"
+    if native.cargo_executable():
+        return "native", "cargo is on PATH to build the native compiler (once)"
+    return "wasm", "no scarb and no cargo: the embedded wasm compiler (about Cairo 2.8)"
+
+
 def select_backend(name: BackendName, workers: int | None = None) -> Backend:
-    """The backend for `--compiler NAME`; a missing one raises with what was looked for."""
-    scarb = shutil.which("scarb")
-    if name == "scarb" or (name == "auto" and scarb):
+    """The backend for `--compiler NAME`; a missing one raises with what was looked for.
+
+    Nothing is built, installed or started here: that waits for the first compile."""
+    if name not in BACKENDS:
+        raise CompilerNotFound(f"unknown compiler {name!r}: choose {', '.join(BACKENDS)}")
+    if name == "auto":
+        name = auto_choice()[0]  # type: ignore[assignment]
+    if name == "scarb":
+        scarb = shutil.which("scarb")
         if scarb is None:
             raise CompilerNotFound(
                 "--compiler scarb: `scarb` was not found on PATH. Install it "
                 "(https://docs.swmansion.com/scarb/download.html, e.g. with asdf or starkup) "
-                "or use --compiler wasm for the embedded compiler."
+                "or use --compiler native (needs cargo) or wasm (needs Node)."
             )
         from .scarb import ScarbBackend
 
         return ScarbBackend(scarb)
-    if name not in ("auto", "wasm"):
-        raise CompilerNotFound(f"unknown compiler {name!r}: choose auto, scarb or wasm")
-    from .node import WorkerPool, node_executable
+    from .pool import WorkerPool
+
+    if name == "native":
+        from . import native
+
+        if not native.is_built() and native.cargo_executable() is None:
+            raise CompilerNotFound(
+                "--compiler native: the native compiler is not built and `cargo` is not on PATH "
+                "to build it. Install Rust (https://rustup.rs) or use --compiler wasm."
+            )
+        return native.NativeBackend(
+            WorkerPool(native.native_worker_spec, size=workers, max_calls=500, recycle_rss=2 * GB)
+        )
+    from .node import wasm_worker_spec
     from .wasm import WasmBackend
 
-    node_executable()  # fail now, with the install hint, rather than at the first compile
-    return WasmBackend(WorkerPool(size=workers))
+    return WasmBackend(
+        WorkerPool(wasm_worker_spec, size=workers, retire_on=lambda r: bool(r.data.get("error")))
+    )
 
 
 class Compiler:

@@ -6,7 +6,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Kind = Literal["contract", "program"]
-Status = Literal["ok", "error", "timeout", "crash"]
+# "ok": the backend reached a verdict (compiles or not: see `ok`). "timeout" and "crash" are
+# harness faults (our worker ran out of time or memory, crashed, a toolchain broke): they say
+# nothing about the code, are never cached, and score as errors, not verdicts.
+Status = Literal["ok", "timeout", "crash"]
 
 
 @dataclass(frozen=True)
@@ -51,13 +54,21 @@ class TestFailure:
 
 @dataclass(frozen=True)
 class TestRun:
-    """What running the case's Cairo tests against the answer gave."""
+    """What running the case's Cairo tests against the answer gave.
+
+    `passed + failed` is the number of tests in the case's tests file: a test that did not run
+    is a failed test. `bound` is False when the tests did not compile against the answer (it
+    lacks an item the query named, or has it with another signature): then every test failed.
+    `gas` holds each passing test's gas, where the runner reports it.
+    """
 
     __test__ = False  # not a pytest test class
 
     passed: int
     failed: int
     failures: tuple[TestFailure, ...] = ()
+    bound: bool = True
+    gas: tuple[tuple[str, int], ...] = ()
 
     @property
     def total(self) -> int:
@@ -81,6 +92,12 @@ class CompileResult:
     status: Status = "ok"
     notes: tuple[str, ...] = ()
     cached: bool = False
+    cairo: str | None = None  # the Cairo version that judged it, e.g. "2.16.0"
+
+    @property
+    def fault(self) -> bool:
+        """A harness fault (timeout, crash): no verdict on the code."""
+        return self.status != "ok"
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -109,10 +126,13 @@ class CompileResult:
                 passed=tests["passed"],
                 failed=tests["failed"],
                 failures=tuple(TestFailure(**f) for f in tests.get("failures", ())),
+                bound=tests.get("bound", True),
+                gas=tuple((n, g) for n, g in tests.get("gas", ())),
             ),
-            status=data.get("status", "ok"),
+            status=data.get("status", "ok") if data.get("status") in ("ok", "timeout", "crash") else "ok",
             notes=tuple(data.get("notes", ())),
             cached=data.get("cached", False),
+            cairo=data.get("cairo"),
         )
 
 

@@ -5,7 +5,7 @@ and its version, and the source of this compile layer itself. Entries are small 
 written atomically (temp file + rename), so pytest-xdist workers can share one cache; a lock
 makes a second worker that asks for the same input wait for the first one's verdict instead
 of compiling it again.
-Timeouts and crashes are never cached: they say nothing about the code.
+Harness faults (timeouts, crashes) are never cached: they say nothing about the code.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def _logic_hash() -> str:
     """A verdict depends on this layer's own code too: any change to it starts a fresh cache."""
     h = hashlib.sha256()
     here = Path(__file__).parent
-    for path in sorted([*here.glob("*.py"), *here.glob("*.mjs")]):
+    for path in sorted([*here.glob("*.py"), *here.glob("*.mjs"), here.parent / "cairotext.py"]):
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
@@ -67,7 +67,7 @@ class CompileCache:
         return CompileResult(**{**result.__dict__, "cached": True})
 
     def put(self, key: str, result: CompileResult) -> None:
-        if result.status in ("timeout", "crash"):
+        if result.fault:
             return
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)

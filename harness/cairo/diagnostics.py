@@ -15,7 +15,7 @@ line past the answer's last line is mapped back to `tests.cairo`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from ._types import Diagnostic
 
@@ -46,8 +46,14 @@ def span_text(block: str) -> str | None:
     return None
 
 
-def parse_block(block: str, answer_lines: int, *, recovered: bool = False) -> Diagnostic | None:
-    """One diagnostic from one block; positions mapped to lib.cairo / tests.cairo."""
+Locate = Callable[[int], tuple[str, int]]
+
+
+def parse_block(
+    block: str, answer_lines: int, *, recovered: bool = False, locate: Locate | None = None
+) -> Diagnostic | None:
+    """One diagnostic from one block; positions mapped to lib.cairo / tests.cairo (by `locate`,
+    else: lines past `answer_lines` are the tests')."""
     header = HEADER.search(block)
     if header is None:
         return None
@@ -56,9 +62,12 @@ def parse_block(block: str, answer_lines: int, *, recovered: bool = False) -> Di
     loc = LOCATION.search(block)
     if loc:
         line, col = int(loc["line"]), int(loc["col"])
-        file = "lib.cairo"
-        if line > answer_lines:
-            file, line = "tests.cairo", line - answer_lines
+        if locate is not None:
+            file, line = locate(line)
+        else:
+            file = "lib.cairo"
+            if line > answer_lines:
+                file, line = "tests.cairo", line - answer_lines
     return Diagnostic(
         severity=severity,
         message=header["msg"].strip(),

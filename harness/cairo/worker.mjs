@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import {pathToFileURL} from 'node:url';
+import {Worker} from 'node:worker_threads';
 
 const pkgDir = process.argv[2];
 const wasm = await import(pathToFileURL(path.join(pkgDir, 'wasm-cairo.js')).href);
@@ -19,6 +20,15 @@ const ops = {
   run_tests: (r) => wasm.runTests(r.src, true, r.filter || '', false, false, !!r.starknet, '', false, false),
   compile_program: (r) => wasm.compileCairoProgram(r.src, false),
 };
+
+// Die with the harness: a worker whose parent is gone (even after kill -9) has no one to answer.
+// The watch runs on its own thread, because a wasm call blocks the main one for up to a minute.
+const parent = Number(process.env.CAIRO_EVALS_PARENT_PID || process.ppid);
+new Worker(
+  `const parent = ${parent};
+   setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 500);`,
+  {eval: true},
+).unref();
 
 reply({ready: true, rss: process.memoryUsage().rss});
 const rl = readline.createInterface({input: process.stdin, terminal: false});
