@@ -18,6 +18,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
 from ..paths import cache_dir
 from ._types import (
     CompileRequest,
@@ -49,9 +52,21 @@ BACKENDS = ("auto", "scarb", "native", "wasm")
 class Backend(Protocol):
     name: str
 
-    def version(self) -> str: ...
+    def version(self) -> str:
+        """What the verdicts' cache key and reports name, e.g. `native (Cairo 2.16.0; …)`."""
+        ...
 
-    def cairo_version(self) -> str: ...
+    def cairo_version(self) -> str:
+        """The Cairo version that judges, e.g. `2.16.0` (for a case's `cairo:` requirement)."""
+        ...
+
+    def supports(self, req: CompileRequest) -> str | None:
+        """None, or why this backend cannot judge the request (the case is then skipped)."""
+        ...
+
+    def toolchain(self) -> dict[str, str]:
+        """The versions behind a verdict (Cairo, Scarb, snforge, dependencies …), for the run's record."""
+        ...
 
     def compile(self, req: CompileRequest, timeout: float = ...) -> CompileResult: ...
 
@@ -141,14 +156,41 @@ class Compiler:
             self._version = self.backend.version()
         return self._version
 
+    def unsupported(self, req: CompileRequest, cairo: str | None = None) -> str | None:
+        """Why this backend cannot judge `req` (a `cairo:` requirement it does not meet, tests it
+        cannot run), or None."""
+        if cairo:
+            have = self.backend.cairo_version()
+            try:
+                ok = SpecifierSet(cairo).contains(Version(have), prereleases=True)
+            except (InvalidSpecifier, InvalidVersion):
+                return f"cairo: {cairo!r} is not a version requirement (e.g. '>=2.12')"
+            if not ok:
+                return f"the case needs Cairo {cairo}; the {self.backend.name} backend has Cairo {have}"
+        return self.backend.supports(req)
+
     def compile(
         self,
         code: str,
         kind: Kind,
         tests: str | None = None,
         dependencies: tuple[tuple[str, str], ...] = (),
+        cairo: str | None = None,
     ) -> CompileResult:
+        """The verdict on `code` with the case's `tests`; status "unsupported" (never cached) when
+        this backend cannot judge it (see `unsupported`)."""
         req = CompileRequest(code=code, kind=kind, tests=tests, dependencies=dependencies)
+        reason = self.unsupported(req, cairo)
+        if reason is not None:
+            return CompileResult(
+                ok=False,
+                backend=self.backend.name,
+                backend_version=self.version,
+                duration_s=0.0,
+                diagnostics=(Diagnostic("error", reason, code="unsupported"),),
+                status="unsupported",
+                cairo=self.backend.cairo_version(),
+            )
         if self.cache is None:
             return self.backend.compile(req, self.timeout)
         key = cache_key(req, self.backend.name, self.version)
@@ -160,9 +202,13 @@ class Compiler:
         kind: Kind,
         tests: str | None = None,
         dependencies: tuple[tuple[str, str], ...] = (),
+        cairo: str | None = None,
     ) -> CompileResult:
         """`compile` without blocking the event loop (the work happens in worker processes)."""
-        return await asyncio.to_thread(self.compile, code, kind, tests, dependencies)
+        return await asyncio.to_thread(self.compile, code, kind, tests, dependencies, cairo)
+
+    def toolchain(self) -> dict[str, str]:
+        return {"backend": self.backend.name, "version": self.version, **self.backend.toolchain()}
 
     def close(self) -> None:
         close = getattr(self.backend, "close", None)

@@ -8,8 +8,9 @@ from typing import Any, Literal
 Kind = Literal["contract", "program"]
 # "ok": the backend reached a verdict (compiles or not: see `ok`). "timeout" and "crash" are
 # harness faults (our worker ran out of time or memory, crashed, a toolchain broke): they say
-# nothing about the code, are never cached, and score as errors, not verdicts.
-Status = Literal["ok", "timeout", "crash"]
+# nothing about the code, are never cached, and score as errors, not verdicts. "unsupported":
+# this backend cannot judge the request (a `cairo:` requirement, tests it cannot run): skipped.
+Status = Literal["ok", "timeout", "crash", "unsupported"]
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class CompileResult:
 
     @property
     def fault(self) -> bool:
-        """A harness fault (timeout, crash): no verdict on the code."""
+        """No verdict on the code: a harness fault (timeout, crash) or an unsupported request."""
         return self.status != "ok"
 
     @property
@@ -129,7 +130,7 @@ class CompileResult:
                 bound=tests.get("bound", True),
                 gas=tuple((n, g) for n, g in tests.get("gas", ())),
             ),
-            status=data.get("status", "ok") if data.get("status") in ("ok", "timeout", "crash") else "ok",
+            status=data["status"] if data.get("status") in ("timeout", "crash", "unsupported") else "ok",
             notes=tuple(data.get("notes", ())),
             cached=data.get("cached", False),
             cairo=data.get("cairo"),

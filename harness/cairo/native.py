@@ -244,6 +244,12 @@ class NativeBackend:
     def cairo_version(self) -> str:
         return CAIRO_VERSION
 
+    def toolchain(self) -> dict[str, str]:
+        return {"cairo": CAIRO_VERSION, "edition": self.edition, "worker": source_hash()}
+
+    def supports(self, req: CompileRequest) -> str | None:
+        return needs_scarb(req)
+
     def close(self) -> None:
         self.pool.close()
 
@@ -309,6 +315,19 @@ class NativeBackend:
 
     def _fault(self, reply: Reply, start: float, notes: list[str], timeout: float) -> CompileResult:
         return fault_result(self.name, self.version(), reply, start, notes, timeout, CAIRO_VERSION)
+
+
+SNFORGE = re.compile(r"\bsnforge_std\b")
+
+
+def needs_scarb(req: CompileRequest) -> str | None:
+    """Why only Scarb can judge `req` (dependencies to resolve, snforge tests), or None."""
+    if req.dependencies:
+        names = ", ".join(name for name, _ in req.dependencies)
+        return f"the suite's dependencies ({names}) need Scarb to resolve them"
+    if SNFORGE.search(req.tests or ""):
+        return "the case's tests use snforge_std: they need Scarb and Starknet Foundry (snforge)"
+    return None
 
 
 def _test_run(reported: Any, sealed: Sealed) -> TestRun:

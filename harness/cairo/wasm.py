@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from . import diagnostics as dx
 from ._types import CompileRequest, CompileResult, Diagnostic, Status, TestFailure, TestRun
+from .native import needs_scarb
 from .node import WASM_CAIRO_VERSION, wasm_worker_spec
 from .pool import Budget, Reply, WorkerPool
 from .results import fault_result, unbound
@@ -35,6 +36,7 @@ from .seal import Sealed, seal
 
 RESULT = re.compile(r"test result: (?P<verdict>ok|FAILED)\. (?P<passed>\d+) passed; (?P<failed>\d+) failed")
 NOTHING = "cairo_evals_no_test_matches_this"
+DEPLOYS = re.compile(r"\b(?:deploy_syscall|TEST_CLASS_HASH)\b")
 EXECUTABLE_ATTR = re.compile(r"^[ \t]*#\[executable\][ \t]*\n", re.M)
 
 # Errors the plain-Cairo pass reports on correct contract code because it lacks the
@@ -79,6 +81,17 @@ class WasmBackend:
 
     def cairo_version(self) -> str:
         return "2.8"
+
+    def toolchain(self) -> dict[str, str]:
+        return {"cairo": "~2.8", "wasm-cairo": WASM_CAIRO_VERSION}
+
+    def supports(self, req: CompileRequest) -> str | None:
+        if DEPLOYS.search(req.tests or ""):
+            return (
+                "the case's tests deploy contracts (deploy_syscall), which the embedded wasm runner "
+                "cannot do: build the native compiler (needs cargo) or install Scarb"
+            )
+        return needs_scarb(req)
 
     def close(self) -> None:
         self.pool.close()
