@@ -1,57 +1,64 @@
 #[cfg(test)]
 mod tests {
-    use super::{OwnedCounter, IOwnedCounter};
-    use starknet::{ContractAddress, contract_address_const};
-    use starknet::testing::set_caller_address;
+    use starknet::ContractAddress;
+    use starknet::SyscallResultTrait;
+    use starknet::syscalls::deploy_syscall;
+    use starknet::testing::set_contract_address;
+    use super::{IOwnedCounterDispatcher, IOwnedCounterDispatcherTrait, OwnedCounter};
 
     fn owner() -> ContractAddress {
-        contract_address_const::<0x123>()
+        0x123.try_into().unwrap()
     }
 
     fn stranger() -> ContractAddress {
-        contract_address_const::<0x456>()
+        0x456.try_into().unwrap()
+    }
+
+    // Deploys the contract for real: the constructor runs and the ABI is what the tests call.
+    fn deploy() -> IOwnedCounterDispatcher {
+        let (address, _) = deploy_syscall(
+            OwnedCounter::TEST_CLASS_HASH, 0, array![owner().into()].span(), false,
+        )
+            .unwrap_syscall();
+        IOwnedCounterDispatcher { contract_address: address }
     }
 
     #[test]
     fn owner_can_increase() {
-        let mut state = OwnedCounter::contract_state_for_testing();
-        OwnedCounter::constructor(ref state, owner());
-        assert_eq!(IOwnedCounter::owner(@state), owner());
-        assert_eq!(IOwnedCounter::get(@state), 0);
-        set_caller_address(owner());
-        IOwnedCounter::increase(ref state, 5);
-        IOwnedCounter::increase(ref state, 2);
-        assert_eq!(IOwnedCounter::get(@state), 7);
+        let counter = deploy();
+        assert_eq!(counter.owner(), owner());
+        assert_eq!(counter.get(), 0);
+        set_contract_address(owner()); // the caller the contract sees
+        counter.increase(5);
+        counter.increase(2);
+        assert_eq!(counter.get(), 7);
     }
 
     #[test]
-    #[should_panic(expected: ('Caller is not the owner',))]
+    #[should_panic(expected: ('Caller is not the owner', 'ENTRYPOINT_FAILED'))]
     fn stranger_cannot_increase() {
-        let mut state = OwnedCounter::contract_state_for_testing();
-        OwnedCounter::constructor(ref state, owner());
-        set_caller_address(stranger());
-        IOwnedCounter::increase(ref state, 1);
+        let counter = deploy();
+        set_contract_address(stranger());
+        counter.increase(1);
     }
 
     #[test]
     fn transfer_moves_rights() {
-        let mut state = OwnedCounter::contract_state_for_testing();
-        OwnedCounter::constructor(ref state, owner());
-        set_caller_address(owner());
-        IOwnedCounter::increase(ref state, 1);
-        IOwnedCounter::transfer_ownership(ref state, stranger());
-        assert_eq!(IOwnedCounter::owner(@state), stranger());
-        set_caller_address(stranger());
-        IOwnedCounter::increase(ref state, 3);
-        assert_eq!(IOwnedCounter::get(@state), 4);
+        let counter = deploy();
+        set_contract_address(owner());
+        counter.increase(1);
+        counter.transfer_ownership(stranger());
+        assert_eq!(counter.owner(), stranger());
+        set_contract_address(stranger());
+        counter.increase(3);
+        assert_eq!(counter.get(), 4);
     }
 
     #[test]
-    #[should_panic(expected: ('Caller is not the owner',))]
+    #[should_panic(expected: ('Caller is not the owner', 'ENTRYPOINT_FAILED'))]
     fn stranger_cannot_transfer_ownership() {
-        let mut state = OwnedCounter::contract_state_for_testing();
-        OwnedCounter::constructor(ref state, owner());
-        set_caller_address(stranger());
-        IOwnedCounter::transfer_ownership(ref state, stranger());
+        let counter = deploy();
+        set_contract_address(stranger());
+        counter.transfer_ownership(stranger());
     }
 }

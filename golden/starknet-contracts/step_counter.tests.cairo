@@ -1,39 +1,44 @@
 #[cfg(test)]
 mod tests {
-    use super::{StepCounter, IStepCounter};
+    use starknet::SyscallResultTrait;
+    use starknet::syscalls::deploy_syscall;
+    use super::{IStepCounterDispatcher, IStepCounterDispatcherTrait, StepCounter};
+
+    fn deploy(initial_value: u128, step: u128) -> IStepCounterDispatcher {
+        let calldata = array![initial_value.into(), step.into()];
+        let (address, _) = deploy_syscall(StepCounter::TEST_CLASS_HASH, 0, calldata.span(), false)
+            .unwrap_syscall();
+        IStepCounterDispatcher { contract_address: address }
+    }
 
     #[test]
     fn constructor_sets_state() {
-        let mut state = StepCounter::contract_state_for_testing();
-        StepCounter::constructor(ref state, 100, 7);
-        assert_eq!(IStepCounter::get(@state), 100);
-        assert_eq!(IStepCounter::get_step(@state), 7);
+        let counter = deploy(100, 7);
+        assert_eq!(counter.get(), 100);
+        assert_eq!(counter.get_step(), 7);
     }
 
     #[test]
     fn ticks_use_the_step() {
-        let mut state = StepCounter::contract_state_for_testing();
-        StepCounter::constructor(ref state, 5, 3);
-        IStepCounter::tick(ref state);
-        assert_eq!(IStepCounter::get(@state), 8);
-        IStepCounter::tick_many(ref state, 4);
-        assert_eq!(IStepCounter::get(@state), 20);
-        IStepCounter::tick_many(ref state, 0);
-        assert_eq!(IStepCounter::get(@state), 20);
+        let counter = deploy(5, 3);
+        counter.tick();
+        assert_eq!(counter.get(), 8);
+        counter.tick_many(4);
+        assert_eq!(counter.get(), 20);
+        counter.tick_many(0);
+        assert_eq!(counter.get(), 20);
     }
 
     #[test]
-    #[should_panic(expected: ('Step must be positive',))]
+    #[should_panic(expected: ('Step must be positive', 'CONSTRUCTOR_FAILED'))]
     fn zero_step_rejected() {
-        let mut state = StepCounter::contract_state_for_testing();
-        StepCounter::constructor(ref state, 1, 0);
+        deploy(1, 0);
     }
 
     #[test]
     #[should_panic]
     fn overflow_panics() {
-        let mut state = StepCounter::contract_state_for_testing();
-        StepCounter::constructor(ref state, 0xffffffffffffffffffffffffffffffff, 1);
-        IStepCounter::tick(ref state);
+        let counter = deploy(0xffffffffffffffffffffffffffffffff, 1);
+        counter.tick();
     }
 }
