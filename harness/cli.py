@@ -36,7 +36,7 @@ try:  # the compile layer is moving its worker pool from node.py to pool.py
     from .cairo.pool import default_pool_size
 except ImportError:  # pragma: no cover
     from .cairo.node import default_pool_size
-from .compare import COLUMNS, Comparison, compare, load_results
+from .compare import COLUMNS, Comparison, compare, load_results, run_case_weights, run_toolchain
 from .gate import SuiteVerdict, verdicts
 from .goldens import GoldenCheck, verify
 from .metric import CaseResult
@@ -340,7 +340,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"\ninterrupted: finished cases are kept; continue with --resume {runner.run_id}", file=sys.stderr
         )
         return 130
-    code, found = _finish(result)
+    code, found = _finish(result, args.allow_errors)
     if not args.no_mlflow:
         from .tracking import log_run
 
@@ -367,32 +367,54 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     for suite in load_suites(args.suites):
         compiler = Compiler(args.compiler, workers=args.workers) if args.compile else None
         try:
-            rows = asyncio.run(calibrate(suite, judge, compiler))
+            report = asyncio.run(calibrate(suite, judge, compiler, args.min_agreement))
         finally:
             if compiler is not None:
                 compiler.close()
-        names = sorted({n for r in rows for n in r.variants})
+        kinds = list(report.per_kind)
         table = Table(title=f"calibration of the {judge.name} judge on {suite.name}")
-        for col in ("case", "golden", "empty", *names, "ranked right"):
+        for col in ("case", "golden", *kinds):
             table.add_column(col)
-        for r in rows:
-            cells = [f"{r.variants[n]:.3f}" if n in r.variants else "n/a" for n in names]
-            table.add_row(
-                r.case, f"{r.golden:.3f}", f"{r.empty:.3f}", *cells, "yes" if r.ok else "[red]NO[/red]"
-            )
-            ok &= r.ok
+        for r in report.rows:
+            by_kind = {m.kind: m for m in r.mutants}
+            cells = []
+            for k in kinds:
+                m = by_kind.get(k)
+                if m is None:
+                    cells.append("")
+                    continue
+                mark = {None: "", True: " ✗", False: " survived"}[m.fails_tests]
+                style = "" if m.judge < r.golden else "[red]"
+                cells.append(f"{style}{m.judge:.2f}{mark}")
+            table.add_row(r.case, f"{r.golden:.2f}" + (f" {r.golden_tier}" if r.golden_tier else ""), *cells)
         out.print(table)
+        for kind, (right, n) in report.per_kind.items():
+            out.print(f"  golden ranked above {kind}: {right}/{n}")
+        agree, n = report.agreement
+        if report.executed:
+            share = f"{agree / n:.0%}" if n else "n/a"
+            out.print(
+                f"  judge–execution agreement: {agree}/{n} mutants whose tests fail scored below "
+                f"their golden ({share}; {report.survived} mutants survived the tests) — "
+                f"{'ok' if report.ok else 'FAILS'} (needs {args.min_agreement:.0%})"
+            )
+        else:
+            out.print("  judge–execution agreement: run with --compile to execute the mutants")
+        ok &= report.ok
     if not ok:
-        print(
-            "the judge ranks a broken variant at or above its golden (or the golden below 0.9)",
-            file=sys.stderr,
-        )
+        print("the judge does not score broken mutants below their golden often enough", file=sys.stderr)
     return 0 if ok else 1
 
 
-def _save(result: RunResult) -> tuple[list[SuiteVerdict], dict[str, Path]]:
+ALLOW_ERRORS_HELP = (
+    "gate the cases that have a verdict even when harness faults left others without one "
+    "(default: any harness error fails the gates, exit 2)"
+)
+
+
+def _save(result: RunResult, allow_errors: bool = False) -> tuple[list[SuiteVerdict], dict[str, Path]]:
     """The verdicts, written with the reports (summary.json, report.html, summary.md, junit.xml)."""
-    found = verdicts(result.suites, result.results)
+    found = verdicts(result.suites, result.results, allow_errors)
     summary = {
         "run_id": result.run_id,
         "wall_s": round(result.wall_s, 1),
@@ -409,10 +431,11 @@ def _save(result: RunResult) -> tuple[list[SuiteVerdict], dict[str, Path]]:
         ) from None
 
 
-def _finish(result: RunResult) -> tuple[int, list[SuiteVerdict]]:
+def _finish(result: RunResult, allow_errors: bool = False) -> tuple[int, list[SuiteVerdict]]:
     """Summary file, reports, tables, gates: the end of `run` and `merge` alike; the exit code
-    (2 when harness faults left cases unscored: the verdict is incomplete) and the verdicts."""
-    found, written = _save(result)
+    (2 when harness faults left cases unscored: the verdict is incomplete, unless `allow_errors`,
+    which gates the cases that have a verdict) and the verdicts."""
+    found, written = _save(result, allow_errors)
     print_verdicts(found)
     for r in result.results:
         if r.status == "error":
@@ -423,7 +446,7 @@ def _finish(result: RunResult) -> tuple[int, list[SuiteVerdict]]:
         print(f"stopped early: {result.stopped}", file=sys.stderr)
     print(f"{len(result.results)} results in {result.wall_s:.1f}s; report {written['html']}")
     faults = sum(r.status == "error" for r in result.results)
-    if faults:
+    if faults and not allow_errors:
         print(
             f"{faults} case(s) not scored because of harness faults (see 'fault:' above); redo them with "
             f"cairo-evals run --resume {result.run_id}",
@@ -434,8 +457,15 @@ def _finish(result: RunResult) -> tuple[int, list[SuiteVerdict]]:
 
 
 def print_comparison(a: str, b: str, out_dir: str, margin: float) -> Comparison:
-    """Print the per-case deltas and the paired bootstrap verdict of B against A."""
-    cmp = compare(load_results(a, out_dir), load_results(b, out_dir), margin=margin)
+    """Print the per-case deltas and the verdict of B against A (cases weighted as the gates weigh
+    them; a warning when the runs' toolchains differ)."""
+    cmp = compare(
+        load_results(a, out_dir),
+        load_results(b, out_dir),
+        margin=margin,
+        weights=run_case_weights(b, out_dir),
+        toolchains=(run_toolchain(a, out_dir), run_toolchain(b, out_dir)),
+    )
     show_comparison(cmp, a, b)
     return cmp
 
@@ -448,9 +478,11 @@ def show_comparison(cmp: Comparison, a: str, b: str) -> None:
         table.add_row(*row, style="red" if row[-1] == "new failure" else None)
     out.print(table)
     print(
-        f"mean {cmp.mean_a:.3f} → {cmp.mean_b:.3f}: difference {cmp.mean_delta:+.4f}, "
-        f"95% CI [{cmp.ci_low:+.4f}, {cmp.ci_high:+.4f}] (paired bootstrap, margin {cmp.margin})"
+        f"mean {cmp.mean_a:.3f} → {cmp.mean_b:.3f}: difference {cmp.mean_delta:+.4f}, {cmp.interval} "
+        f"(paired, case-weighted, margin {cmp.margin}): {cmp.verdict}"
     )
+    for warning in cmp.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for reason in cmp.reasons:
         print(f"- {reason}", file=sys.stderr if cmp.regression else sys.stdout)
 
@@ -505,10 +537,10 @@ def _log_optimization(
         "test_baseline_mean": cmp.mean_a,
         "test_optimized_mean": cmp.mean_b,
         "test_delta": cmp.mean_delta,
-        "test_ci_low": cmp.ci_low,
-        "test_ci_high": cmp.ci_high,
         "test_regression": float(cmp.regression),
     }
+    if cmp.ci_low is not None and cmp.ci_high is not None:  # no interval on too few test cases
+        metrics |= {"test_ci_low": cmp.ci_low, "test_ci_high": cmp.ci_high}
     logged = log_optimization(
         opt.id,
         opt.folder,
@@ -595,13 +627,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_merge(args: argparse.Namespace) -> int:
     result = merge_runs(args.runs, args.out, args.run_id)
     print(f"merged {', '.join(args.runs)} into {result.run_id}", file=sys.stderr)
-    return _finish(result)[0]
+    return _finish(result, args.allow_errors)[0]
 
 
 def _compiler_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--compiler",
-        choices=["auto", "scarb", "wasm"],
+        choices=["auto", "scarb", "native", "wasm"],
         default="auto",
         help="auto: Scarb when on PATH, else the embedded wasm compiler",
     )
@@ -629,6 +661,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check_golden)
 
     p = sub.add_parser("run", help="run suites through the program, compiler and judge; gate the results")
+    p.add_argument("--allow-errors", action="store_true", help=ALLOW_ERRORS_HELP)
     p.add_argument("suites", nargs="*", help="suite files or folders (default: suites/)")
     p.add_argument(
         "--program", help="program under test (default: the suite's, else harness.rag:RagPipeline)"
@@ -652,7 +685,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--margin", type=float, default=0.02, help="regression margin for --baseline")
     p.add_argument("--case-timeout", type=float, default=900.0, help="seconds per case attempt")
     p.add_argument("--retries", type=int, default=3, help="retries for transient LM errors (default 3)")
-    p.add_argument("--compiler", choices=["auto", "scarb", "wasm"], default=None)
+    p.add_argument("--compiler", choices=["auto", "scarb", "native", "wasm"], default=None)
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_run)
 
@@ -701,7 +734,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mlflow-uri", help="tracking server (default: MLFLOW_TRACKING_URI, else ./mlruns.db)")
     p.add_argument("--experiment", help="MLflow experiment (default: the suite's name)")
     p.add_argument("--no-mlflow", action="store_true", help="do not log to MLflow")
-    p.add_argument("--compiler", choices=["auto", "scarb", "wasm"], default=None)
+    p.add_argument("--compiler", choices=["auto", "scarb", "native", "wasm"], default=None)
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_optimize)
 
@@ -709,15 +742,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("runs", nargs="+", metavar="RUN_ID", help="run ids under --out (e.g. one per CI shard)")
     p.add_argument("--out", default=default_out(), help="where run folders are (default reports/)")
     p.add_argument("--run-id", help="the merged run's id (default: a new one)")
+    p.add_argument("--allow-errors", action="store_true", help=ALLOW_ERRORS_HELP)
     p.set_defaults(func=cmd_merge)
 
-    p = sub.add_parser("calibrate", help="check a judge ranks each golden above broken variants of it")
+    p = sub.add_parser("calibrate", help="check a judge scores mutants of each golden below it")
     p.add_argument("suites", nargs="*", help="suite files or folders (default: suites/)")
     p.add_argument("--judge-lm", default="heuristic", help="'heuristic' (default) or an LM spec")
     p.add_argument("--judge-samples", type=int, default=1, help="ask an LLM judge k times (mean)")
-    p.add_argument("--compile", action="store_true", help="give the judge real compile verdicts (slow)")
-    p.add_argument("--compiler", choices=["auto", "scarb", "wasm"], default="auto")
+    p.add_argument(
+        "--compile", action="store_true", help="execute the mutants and give the judge the real verdicts"
+    )
+    p.add_argument("--compiler", choices=["auto", "scarb", "native", "wasm"], default="auto")
     p.add_argument("--workers", type=int, default=None)
+    p.add_argument(
+        "--min-agreement", type=float, default=0.75, help="judge–execution agreement needed (default 0.75)"
+    )
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("compile", help="compile one Cairo file (and run tests against it)")

@@ -1,32 +1,46 @@
-"""Compare two runs case by case: what changed, and is B a regression of A?
+"""Compare two runs case by case: what changed, and can we tell whether B is a regression of A?
 
-Both runs are reduced to one figure per case (`suite::case`): the mean score over its samples,
-and "passed" when every sample passed (as in the gate). Over the cases present in both runs:
+Both runs are reduced to one figure per case (`suite::case`) over its scored samples (results
+with status `error` or `skipped` carry no verdict and are left out): the mean score, and the
+pass rate (the share of samples that passed; with `--repeats` one flaky sample moves it a
+little instead of flipping the case). Over the cases present in both runs, weighted by the
+cases' `weight:` as the gates are:
 
-- `delta` per case is B − A; `mean_delta` is their mean;
-- a paired bootstrap (cases resampled with replacement, seeded, so deterministic) gives a 95%
-  percentile interval of the mean difference;
-- `new_failures` passed in A and not in B; `fixed` failed in A and passed in B.
+- `delta` per case is B − A; `mean_delta` is their weighted mean;
+- **the interval**: a 95% Student-t interval of the weighted mean difference, on the paired
+  deltas (effective n = (Σw)² / Σw²). With fewer than `MIN_CASES` shared cases no interval is
+  given: "not enough cases to tell";
+- **the verdict on the mean**: `regression` when the interval lies wholly below −margin,
+  `no regression` when it lies wholly at or above −margin, `inconclusive` otherwise (a drop
+  larger than the margin is as compatible with the data as none);
+- **pass/fail flips**: a case passes when its pass rate is at least 1/2. Flips from pass to fail
+  (b) and from fail to pass (c) get McNemar's exact test (a one-sided binomial test of b against
+  b + c): a regression when p < 0.05. The flips are always listed.
 
-B is a regression when the interval lies wholly below −margin (a drop the noise cannot
-explain, larger than the margin) or when any case crossed from pass to fail.
+B is a regression when the interval lies below −margin or the flips are significant.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from .metric import CaseResult
 from .runner import read_results
+from .suite import SuiteError, load_suites
 
 RESULTS_FILE = "results.jsonl"
 COLUMNS = ("case", "A", "B", "delta", "status")
+MIN_CASES = 5  # below this, no interval: two or three deltas say nothing about the spread
+ALPHA = 0.05
 
 
 def load_results(ref: str, out: str = "reports") -> list[CaseResult]:
@@ -50,16 +64,57 @@ def load_results(ref: str, out: str = "reports") -> list[CaseResult]:
     raise ValueError(f"run {ref!r} not found: looked for {', '.join(looked)}")
 
 
+def _run_json(ref: str, out: str) -> dict[str, Any] | None:
+    path = Path(ref)
+    for folder in (path.parent if path.is_file() else path, Path(out) / ref):
+        meta = folder / "run.json"
+        if meta.is_file():
+            try:
+                data = json.loads(meta.read_text())
+            except ValueError:
+                return None
+            return data if isinstance(data, dict) else None
+    return None
+
+
+def run_toolchain(ref: str, out: str = "reports") -> dict[str, Any] | None:
+    """The toolchain a run recorded in its run.json (backend, Cairo, Scarb … versions), if any."""
+    data = _run_json(ref, out)
+    toolchain = data.get("toolchain") if data else None
+    return toolchain if isinstance(toolchain, dict) else None
+
+
+def run_case_weights(ref: str, out: str = "reports") -> dict[str, float] | None:
+    """The `weight:` of each case of a run's suites (as the gates weigh them), when they still load."""
+    data = _run_json(ref, out)
+    suites = (data or {}).get("options", {}).get("suites")
+    if suites is None:
+        return None
+    try:
+        return {c.nodeid: c.weight for s in load_suites(list(suites)) for c in s.cases}
+    except (SuiteError, OSError):
+        return None
+
+
 @dataclass(frozen=True)
 class CaseDelta:
     nodeid: str  # suite::case
-    a: float  # mean score over A's samples
+    a: float  # mean score over A's scored samples
     b: float
     delta: float  # b - a
-    passed_a: bool  # every sample of A passed
-    passed_b: bool
+    pass_rate_a: float  # share of A's samples that passed
+    pass_rate_b: float
     samples_a: int
     samples_b: int
+    weight: float = 1.0
+
+    @property
+    def passed_a(self) -> bool:
+        return self.pass_rate_a >= 0.5
+
+    @property
+    def passed_b(self) -> bool:
+        return self.pass_rate_b >= 0.5
 
     @property
     def status(self) -> str:
@@ -72,21 +127,29 @@ class CaseDelta:
 
 @dataclass(frozen=True)
 class Comparison:
-    cases: list[CaseDelta]  # the cases in both runs, worst delta first
+    cases: list[CaseDelta]  # the cases scored in both runs, worst delta first
     new_failures: list[str]  # nodeids: passed in A, not in B
     fixed: list[str]  # failed in A, passed in B
     only_a: list[str]
     only_b: list[str]
-    mean_a: float  # over the shared cases
+    unscored: list[str]  # in both runs but without a verdict in one (status error/skipped)
+    mean_a: float  # weighted, over the shared cases
     mean_b: float
-    mean_delta: float  # mean of B − A over the shared cases
-    ci_low: float  # paired bootstrap 95% interval of mean_delta
-    ci_high: float
+    mean_delta: float  # weighted mean of B − A over the shared cases
+    ci_low: float | None  # 95% t interval of mean_delta; None with too few cases
+    ci_high: float | None
+    verdict: str  # "regression" | "no regression" | "inconclusive" | "not enough cases"
+    flips_p: float | None  # McNemar exact one-sided p of the pass→fail flips (None: no flips)
     margin: float
-    resamples: int
-    seed: int
     regression: bool
     reasons: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def interval(self) -> str:
+        if self.ci_low is None or self.ci_high is None:
+            return f"no interval: {len(self.cases)} shared case(s), at least {MIN_CASES} needed"
+        return f"95% CI [{self.ci_low:+.4f}, {self.ci_high:+.4f}]"
 
     def table(self) -> list[tuple[str, str, str, str, str]]:
         """Rows (see COLUMNS) for printing: changed cases first, then by delta, then unmatched cases."""
@@ -97,6 +160,7 @@ class Comparison:
         ]
         rows += [(n, "", "-", "", "only in A") for n in self.only_a]
         rows += [(n, "-", "", "", "only in B") for n in self.only_b]
+        rows += [(n, "", "", "", "no verdict (error/skipped)") for n in self.unscored]
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -107,33 +171,41 @@ class Comparison:
         return data
 
 
-def _per_case(results: Iterable[CaseResult]) -> dict[str, tuple[float, bool, int]]:
+def _per_case(results: Iterable[CaseResult]) -> tuple[dict[str, tuple[float, float, int]], set[str]]:
+    """Per case: (mean score, pass rate, samples) over its scored samples; and the cases that
+    have results but none scored."""
     grouped: dict[str, list[CaseResult]] = defaultdict(list)
+    seen = set()
     for r in results:
-        grouped[r.nodeid].append(r)
-    return {
-        nodeid: (sum(r.score for r in rs) / len(rs), all(r.passed for r in rs), len(rs))
+        seen.add(r.nodeid)
+        if r.status == "ok":
+            grouped[r.nodeid].append(r)
+    per = {
+        nodeid: (sum(r.score for r in rs) / len(rs), sum(r.passed for r in rs) / len(rs), len(rs))
         for nodeid, rs in grouped.items()
     }
+    return per, seen - per.keys()
 
 
-def bootstrap_ci(
-    deltas: np.ndarray, resamples: int = 10000, seed: int = 0, level: float = 0.95, chunk: int = 1000
-) -> tuple[float, float]:
-    """Percentile interval of the mean of `deltas`, resampling them with replacement (seeded)."""
-    n = len(deltas)
+def t_interval(deltas: np.ndarray, weights: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """A Student-t interval of the weighted mean of paired `deltas`."""
+    w = weights / weights.sum()
+    mean = float(np.dot(w, deltas))
+    n_eff = 1.0 / float(np.dot(w, w))
+    if len(deltas) < 2:
+        return mean, mean
+    var = float(np.dot(w, (deltas - mean) ** 2)) * n_eff / (n_eff - 1)  # unbiased, weighted
+    half = float(stats.t.ppf(0.5 + level / 2, df=n_eff - 1)) * math.sqrt(var / n_eff)
+    return mean - half, mean + half
+
+
+def mcnemar_p(pass_to_fail: int, fail_to_pass: int) -> float | None:
+    """McNemar's exact test, one-sided: the chance of at least this many pass→fail flips among
+    all flips if flips in either direction were equally likely. None when nothing flipped."""
+    n = pass_to_fail + fail_to_pass
     if n == 0:
-        raise ValueError("bootstrap needs at least one value")
-    if np.all(deltas == deltas[0]):  # no spread: every resample has the same mean
-        return float(deltas[0]), float(deltas[0])
-    rng = np.random.default_rng(seed)
-    means = np.empty(resamples)
-    for start in range(0, resamples, chunk):  # bounded memory for large suites
-        size = min(chunk, resamples - start)
-        means[start : start + size] = deltas[rng.integers(0, n, size=(size, n))].mean(axis=1)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(low), float(high)
+        return None
+    return float(stats.binomtest(pass_to_fail, n, 0.5, alternative="greater").pvalue)
 
 
 def compare(
@@ -141,55 +213,79 @@ def compare(
     b: list[CaseResult],
     *,
     margin: float = 0.02,
-    resamples: int = 10000,
-    seed: int = 0,
+    weights: Mapping[str, float] | None = None,
+    toolchains: tuple[Mapping[str, Any] | None, Mapping[str, Any] | None] = (None, None),
 ) -> Comparison:
-    """Compare run B against baseline run A (see the module doc). Raises ValueError when the runs
-    share no case."""
-    if resamples < 1:
-        raise ValueError(f"resamples must be at least 1, got {resamples}")
+    """Compare run B against baseline run A (see the module doc). `weights` are the cases'
+    weights by `suite::case` (1 when missing). Raises ValueError when the runs share no case."""
     if margin < 0:
         raise ValueError(f"margin must be >= 0, got {margin}")
-    per_a, per_b = _per_case(a), _per_case(b)
+    (per_a, unscored_a), (per_b, unscored_b) = _per_case(a), _per_case(b)
     shared = sorted(per_a.keys() & per_b.keys())
     if not shared:
         raise ValueError(
-            f"the runs share no case (A has {len(per_a)} cases, B has {len(per_b)}): "
+            f"the runs share no scored case (A has {len(per_a)}, B has {len(per_b)}): "
             "compare runs of the same suite"
         )
+    weights = weights or {}
     cases = []
     for nodeid in shared:
-        (sa, pa, na), (sb, pb, nb) = per_a[nodeid], per_b[nodeid]
-        cases.append(CaseDelta(nodeid, sa, sb, sb - sa if sa != sb else 0.0, pa, pb, na, nb))
+        (sa, ra, na), (sb, rb, nb) = per_a[nodeid], per_b[nodeid]
+        delta = sb - sa if sa != sb else 0.0
+        cases.append(CaseDelta(nodeid, sa, sb, delta, ra, rb, na, nb, float(weights.get(nodeid, 1.0))))
     cases.sort(key=lambda c: (c.delta, c.nodeid))
     deltas = np.array([c.delta for c in cases], dtype=float)
-    ci_low, ci_high = bootstrap_ci(deltas, resamples, seed)
-    mean_delta = float(deltas.mean())
+    w = np.array([c.weight for c in cases], dtype=float)
+    mean_delta = float(np.dot(w, deltas) / w.sum())
     new_failures = sorted(c.nodeid for c in cases if c.status == "new failure")
     fixed = sorted(c.nodeid for c in cases if c.status == "fixed")
+    flips_p = mcnemar_p(len(new_failures), len(fixed))
 
-    reasons = []
-    if ci_high < -margin:
+    reasons: list[str] = []
+    ci_low = ci_high = None
+    if len(cases) < MIN_CASES:
+        verdict = "not enough cases"
         reasons.append(
-            f"mean score dropped by {-mean_delta:.3f} over {len(cases)} cases: the 95% interval "
-            f"[{ci_low:+.3f}, {ci_high:+.3f}] lies below -{margin:g}"
+            f"not enough cases to tell: {len(cases)} shared case(s) (mean difference {mean_delta:+.3f}); "
+            f"an interval needs at least {MIN_CASES}, and a change of {margin:g} needs many more"
         )
+    else:
+        ci_low, ci_high = t_interval(deltas, w)
+        span = f"95% interval [{ci_low:+.3f}, {ci_high:+.3f}] over {len(cases)} cases"
+        if ci_high < -margin:
+            verdict = "regression"
+            reasons.append(f"mean score dropped by {-mean_delta:.3f}: the {span} lies below -{margin:g}")
+        elif ci_low >= -margin:
+            verdict = "no regression"
+            reasons.append(f"no regression of the mean beyond -{margin:g}: the {span} lies above it")
+        else:
+            verdict = "inconclusive"
+            reasons.append(
+                f"inconclusive: mean difference {mean_delta:+.3f}, but the {span} admits a drop larger "
+                f"than {margin:g} as well as none; more cases (or --repeats) would tell"
+            )
+    flips_significant = flips_p is not None and flips_p < ALPHA and bool(new_failures)
     if new_failures:
-        reasons.append(f"{len(new_failures)} case(s) passed in A and fail in B: {', '.join(new_failures)}")
-    regression = bool(reasons)
-    if not regression:
+        p = f"McNemar exact p = {flips_p:.3f}" if flips_p is not None else ""
+        judged = "significant" if flips_significant else "not significant on their own"
         reasons.append(
-            f"no regression: mean difference {mean_delta:+.3f}, 95% interval [{ci_low:+.3f}, {ci_high:+.3f}] "
-            f"not wholly below -{margin:g}, and no case crossed from pass to fail"
+            f"{len(new_failures)} case(s) passed in A and fail in B against {len(fixed)} fixed "
+            f"({p}: {judged}): {', '.join(new_failures)}"
         )
+    regression = verdict == "regression" or flips_significant
     if fixed:
         reasons.append(f"{len(fixed)} case(s) fixed: {', '.join(fixed)}")
-    only_a = sorted(per_a.keys() - per_b.keys())
-    only_b = sorted(per_b.keys() - per_a.keys())
+    in_a, in_b = per_a.keys() | unscored_a, per_b.keys() | unscored_b
+    only_a, only_b = sorted(in_a - in_b), sorted(in_b - in_a)
+    unscored = sorted((in_a & in_b) - set(shared))
     if only_a:
         reasons.append(f"{len(only_a)} case(s) only in A, not compared: {', '.join(only_a)}")
     if only_b:
         reasons.append(f"{len(only_b)} case(s) only in B, not compared: {', '.join(only_b)}")
+    if unscored:
+        reasons.append(
+            f"{len(unscored)} case(s) without a verdict in a run (error/skipped): {', '.join(unscored)}"
+        )
 
     return Comparison(
         cases=cases,
@@ -197,14 +293,30 @@ def compare(
         fixed=fixed,
         only_a=only_a,
         only_b=only_b,
-        mean_a=float(np.mean([c.a for c in cases])),
-        mean_b=float(np.mean([c.b for c in cases])),
+        unscored=unscored,
+        mean_a=float(np.dot(w, [c.a for c in cases]) / w.sum()),
+        mean_b=float(np.dot(w, [c.b for c in cases]) / w.sum()),
         mean_delta=mean_delta,
         ci_low=ci_low,
         ci_high=ci_high,
+        verdict=verdict,
+        flips_p=flips_p,
         margin=margin,
-        resamples=resamples,
-        seed=seed,
         regression=regression,
         reasons=reasons,
+        warnings=toolchain_warnings(*toolchains),
     )
+
+
+def toolchain_warnings(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> list[str]:
+    """What differs between the toolchains behind two runs: a score change may be the compiler's."""
+    if not a or not b:
+        return []
+    changed = [
+        f"{k}: {a.get(k, '-')} → {b.get(k, '-')}" for k in sorted(a.keys() | b.keys()) if a.get(k) != b.get(k)
+    ]
+    if not changed:
+        return []
+    return [
+        "the runs used different toolchains, so a change may come from the compiler: " + "; ".join(changed)
+    ]

@@ -1,12 +1,25 @@
 """The metric stage: one score and one feedback text per case, and pass@k over repeats.
 
-Per case: 0 when the answer has no Cairo code. Otherwise
+**Execution first.** An answer's tier comes from what its code does, best first:
 
-    score = (w_compile * compiles + w_tests * tests_passed / tests_total + w_judge * judge) / Σw
+| tier | what the answer did | score band |
+|---|---|---|
+| `passes` | compiles and passes every test of the case | 0.90 – 1.00 |
+| `passes-some` | compiles, passes some of the case's tests | 0.50 – 0.85 |
+| `fails-tests` | compiles and the tests bind to it, passes none | 0.30 – 0.40 |
+| `unbound` | compiles, but the case's tests cannot bind to it (it lacks what the query named) | 0.15 – 0.25 |
+| `does-not-compile` | does not compile | 0.05 – 0.10 |
+| `no-code` | no Cairo, or Cairo that declares nothing the query asked for | 0 |
 
-with the suite's weights (`scoring:`); a case without tests drops `w_tests`, so the other
-weights are renormalised. The feedback joins, most actionable first: the extraction note,
-the compiler's errors (with their locations), the failed tests, the judge's feedback.
+Within its band an answer moves by the judge's score (and, in `passes-some`, by the share of
+tests passed, mixed with the judge by the suite's `scoring: {tests, judge}` weights), so no judge
+score can lift an answer across a tier. A case without tests has no `passes-some`/`fails-tests`:
+an answer that compiles and declares every item the query names `passes`, one that compiles
+without them is `unbound`. Only the case's own tests count (harness/cairo/seal.py).
+
+**Harness faults are not verdicts.** A compile that timed out or crashed on our side is status
+`error` (no score, kept out of means and rates, never cached, redone on `--resume`); a case the
+backend cannot judge (a `cairo:` requirement, tests it cannot run) is status `skipped`.
 
 The same scorer is the DSPy metric (`dspy.Evaluate`, `dspy.GEPA`):
 `metric(gold, pred, trace=None, pred_name=None, pred_trace=None) -> dspy.Prediction(score, feedback)`.
@@ -22,9 +35,10 @@ from typing import Any
 import dspy
 
 from .cairo import Compiler, CompileResult
-from .cairo.diagnostics import test_names
+from .cairotext import test_functions
 from .extract import extract_cairo
 from .judge import Judge, Judgement, describe_compile
+from .structure import items, required_names
 from .suite import Case, Scoring
 
 
@@ -72,13 +86,70 @@ class CaseResult:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
+TIERS: dict[str, tuple[float, float, str]] = {
+    "passes": (0.90, 1.00, "compiles and passes every test"),
+    "passes-some": (0.50, 0.85, "compiles and passes some of the tests"),
+    "fails-tests": (0.30, 0.40, "compiles, and the tests bind to it, but it passes none"),
+    "unbound": (
+        0.15,
+        0.25,
+        "compiles, but the case's tests cannot bind to it (it lacks what the query named)",
+    ),
+    "does-not-compile": (0.05, 0.10, "does not compile"),
+    "no-code": (0.0, 0.0, "has no code that declares what the query asked for"),
+}
+
+
 def weights_for(case: Case, scoring: Scoring) -> dict[str, float]:
-    """The suite's weights, renormalised to sum to 1; `tests` dropped when the case has none."""
-    raw = {"compile": scoring.compile, "judge": scoring.judge}
+    """How the tests' pass share and the judge mix inside a tier, renormalised to sum to 1
+    (`tests` is dropped when the case has none)."""
+    raw = {"judge": scoring.judge}
     if case.tests:
         raw["tests"] = scoring.tests
-    total = sum(raw.values()) or 1.0
-    return {k: v / total for k, v in raw.items()}
+    total = sum(raw.values())
+    return {k: v / total for k, v in raw.items()} if total else {k: 0.0 for k in raw}
+
+
+def declares_anything(case: Case, code: str) -> tuple[bool, frozenset[str]]:
+    """Whether `code` declares something the query asked for, and the asked-for items it lacks.
+
+    The items asked for are the golden's items that the query names; when the query names
+    none, any declared item counts."""
+    answer = items(code)
+    required = required_names(case.query, items(case.golden))
+    have = answer.declared() | answer.events
+    if not required:
+        return bool(answer.declared()), frozenset()
+    return bool(required & have), required - have
+
+
+def tier_of(case: Case, compiled: CompileResult, code: str) -> str:
+    """The execution tier of an answer that the backend judged (status ok)."""
+    declares, missing = declares_anything(case, code)
+    if not declares:
+        return "no-code"
+    if not compiled.ok:
+        return "does-not-compile"
+    tests = compiled.tests
+    if case.tests is None or tests is None:
+        return "unbound" if missing else "passes"
+    if not tests.bound:
+        return "unbound"
+    if tests.total and tests.passed == tests.total:
+        return "passes"
+    return "passes-some" if tests.passed else "fails-tests"
+
+
+def tier_score(tier: str, weights: dict[str, float], tests_share: float, judge: float | None) -> float:
+    """The score inside the tier's band: the judge (1 when there is none) moves it; in
+    `passes-some` the tests' pass share too, by the suite's weights."""
+    lo, hi, _ = TIERS[tier]
+    j = 1.0 if judge is None or weights.get("judge", 0) == 0 else judge
+    if tier == "passes-some" and "tests" in weights:
+        mix = weights["tests"] * tests_share + weights.get("judge", 0) * j
+    else:
+        mix = j
+    return round(lo + (hi - lo) * min(1.0, max(0.0, mix)), 4)
 
 
 def combine(
@@ -90,32 +161,58 @@ def combine(
     judgement: Judgement | None,
     sample: int = 0,
 ) -> CaseResult:
-    """The composite score and feedback from the stages' results (pure; no I/O)."""
-    if code is None:
+    """The tiered score and feedback from the stages' results (pure; no I/O)."""
+    total = _tests_total(case, compiled.tests if compiled else None)
+    if compiled is not None and compiled.fault:
+        status = "skipped" if compiled.status == "unsupported" else "error"
+        why = "; ".join(d.message for d in compiled.errors) or compiled.status
         return CaseResult(
             case.suite,
             case.id,
             0.0,
-            f"{note}: the answer must contain the code in a ```cairo block",
+            f"no verdict ({status}): {why}",
             False,
             False,
             0,
-            _tests_total(case, None),
+            total,
+            code=code,
+            compile=compiled.to_dict(),
             sample=sample,
+            status=status,
+            fault=why,
+        )
+    if code is None or compiled is None:
+        return CaseResult(
+            case.suite,
+            case.id,
+            0.0,
+            f"tier no-code: {note or 'no Cairo code found'}: "
+            "the answer must contain the code in a ```cairo block",
+            False,
+            False,
+            0,
+            total,
+            code=code,
+            sample=sample,
+            tier="no-code",
         )
     weights = weights_for(case, scoring)
-    ok = bool(compiled and compiled.ok)
-    tests = compiled.tests if compiled else None
-    total = _tests_total(case, tests)
-    passed_tests = tests.passed if tests else 0
-    parts = {"compile": 1.0 if ok else 0.0, "judge": judgement.score if judgement else 0.0}
-    if "tests" in weights:
-        parts["tests"] = passed_tests / total if total else 0.0
-    score = round(sum(weights[k] * parts[k] for k in weights), 4)
+    tier = tier_of(case, compiled, code)
+    tests = compiled.tests
+    passed_tests = tests.passed if tests is not None and tier != "no-code" else 0
+    share = passed_tests / total if total else 0.0
+    score = tier_score(tier, weights, share, judgement.score if judgement else None)
 
-    notes = [note] if note else []
+    notes = [f"tier {tier}: the code {TIERS[tier][2]}"]
+    if note:
+        notes.append(note)
+    if tier == "no-code":
+        _, missing = declares_anything(case, code)
+        if missing:
+            notes.append("it declares none of: " + ", ".join(f"`{n}`" for n in sorted(missing)))
+    notes += [f"note: {n}" for n in compiled.notes if not n.startswith("embedded compiler")]
     verdict, test_text = describe_compile(compiled)
-    if not ok:
+    if not compiled.ok:
         notes.append(f"the code {verdict}")
     elif tests is not None and tests.failed:
         notes.append(f"tests: {test_text}")
@@ -126,16 +223,17 @@ def combine(
         case=case.id,
         score=score,
         feedback="\n".join(notes),
-        passed=ok and (tests is None or tests.failed == 0) and (total == 0 or passed_tests == total),
-        compiled=ok,
+        passed=tier == "passes",
+        compiled=tier in ("passes", "passes-some", "fails-tests"),  # real compiles that bind
         tests_passed=passed_tests,
         tests_total=total,
         judge_score=judgement.score if judgement else None,
         weights=weights,
         code=code,
-        compile=compiled.to_dict() if compiled else None,
+        compile=compiled.to_dict(),
         judgement=asdict(judgement) if judgement else None,
         sample=sample,
+        tier=tier,
     )
 
 
@@ -144,7 +242,7 @@ def _tests_total(case: Case, tests: Any) -> int:
         return int(tests.total)
     if not case.tests:
         return 0
-    return len(test_names(case.tests)) or 1
+    return max(1, sum(not t.ignored for t in test_functions(case.tests)))
 
 
 class Scorer:
@@ -167,8 +265,13 @@ class Scorer:
         extraction = extract_cairo(answer or "")
         if extraction.code is None:
             return combine(case, scoring, None, extraction.note, None, None, sample)
-        compiled = await self.compiler.acompile(extraction.code, case.kind, case.tests, self.dependencies)
-        judgement = await self.judge.judge(case, extraction.code, compiled)
+        compiled = await self.compiler.acompile(
+            extraction.code, case.kind, case.tests, self.dependencies, getattr(case, "cairo", None)
+        )
+        if compiled.fault or not declares_anything(case, extraction.code)[0]:
+            judgement = None  # no verdict to review, or nothing to review
+        else:
+            judgement = await self.judge.judge(case, extraction.code, compiled)
         return combine(case, scoring, extraction.code, extraction.note, compiled, judgement, sample)
 
     def score(self, case: Case, answer: str | None, scoring: Scoring, sample: int = 0) -> CaseResult:

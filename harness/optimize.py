@@ -124,6 +124,9 @@ def resume_optimization(opt_id: str, out: str) -> OptimizeOptions:
     return OptimizeOptions.from_dict(json.loads(meta.read_text())["options"])
 
 
+SMALL_TEST_SPLIT = 10  # below this, optimize warns that the held-out comparison cannot tell much
+
+
 def split_cases(suite: Suite, train_split: Sequence[str], val_split: Sequence[str]) -> Splits:
     """The train, val and test cases; refuses to show the test split to the optimizer."""
     held = [c.id for c in suite.cases if c.split == HELD_OUT]
@@ -427,4 +430,9 @@ def describe(opt: Optimization) -> list[str]:
     ]
     if s.note:
         lines.append(f"  note: {s.note}")
+    if len(s.test) < SMALL_TEST_SPLIT:
+        lines.append(
+            f"  warning: the test split has {len(s.test)} case(s): too few for the before/after comparison "
+            f"to tell a real change from noise (aim for at least {SMALL_TEST_SPLIT})"
+        )
     return lines

@@ -38,7 +38,7 @@ BINS = 10  # histogram bins over [0, 1]
 
 @dataclass(frozen=True)
 class CaseRow:
-    """One case of a run: its samples and their averages."""
+    """One case of a run: its samples and their averages (over the samples with a verdict)."""
 
     suite: str
     case: str
@@ -46,20 +46,36 @@ class CaseRow:
     golden: Case | None
 
     @property
+    def scored(self) -> list[CaseResult]:
+        return [r for r in self.samples if r.status == "ok"]
+
+    @property
+    def status(self) -> str:
+        """ "ok" when some sample has a verdict, else "error" (a harness fault) or "skipped"."""
+        if self.scored:
+            return "ok"
+        return "error" if any(r.status == "error" for r in self.samples) else "skipped"
+
+    @property
     def score(self) -> float:
-        return statistics.fmean(r.score for r in self.samples)
+        return statistics.fmean(r.score for r in self.scored) if self.scored else 0.0
 
     @property
     def passed(self) -> bool:
-        return all(r.passed for r in self.samples)
+        return bool(self.scored) and all(r.passed for r in self.scored)
 
     @property
     def compiled(self) -> bool:
-        return all(r.compiled for r in self.samples)
+        return bool(self.scored) and all(r.compiled for r in self.scored)
 
     @property
     def errored(self) -> bool:
-        return any(r.error for r in self.samples)
+        """The program under test failed in a sample (a verdict: score 0)."""
+        return any(r.error for r in self.scored)
+
+    @property
+    def tier(self) -> str | None:
+        return self.worst.tier
 
     @property
     def duration_s(self) -> float:
@@ -67,7 +83,7 @@ class CaseRow:
 
     @property
     def worst(self) -> CaseResult:
-        return min(self.samples, key=lambda r: r.score)
+        return min(self.scored or self.samples, key=lambda r: r.score)
 
     @property
     def tests(self) -> tuple[int, int]:
@@ -115,13 +131,16 @@ def one_line(text: str | None, limit: int = 200) -> str:
 
 
 def _totals(run: RunResult, rows: Sequence[CaseRow]) -> dict[str, Any]:
+    scored = [r for r in rows if r.status == "ok"]
     return {
         "cases": len(rows),
         "samples": len(run.results),
-        "mean": statistics.fmean(r.score for r in rows) if rows else 0.0,
+        "mean": statistics.fmean(r.score for r in scored) if scored else 0.0,
         "passed": sum(r.passed for r in rows),
         "compiled": sum(r.compiled for r in rows),
         "errors": sum(r.errored for r in rows),
+        "harness_errors": sum(r.status == "error" for r in run.results),
+        "skipped": sum(r.status == "skipped" for r in run.results),
         "tokens": sum(r.tokens for r in run.results),
         "cost": sum(r.cost for r in run.results),
     }
@@ -157,18 +176,23 @@ def render_junit(run: RunResult, rows: Sequence[CaseRow]) -> bytes:
     for row in rows:
         by_suite.setdefault(row.suite, []).append(row)
     all_tests = all_failures = 0
+    all_errors = all_skipped = 0
     for suite, suite_rows in by_suite.items():
-        failures = sum(not r.passed for r in suite_rows)
+        failures = sum(r.status == "ok" and not r.passed for r in suite_rows)
+        errors = sum(r.status == "error" for r in suite_rows)
+        skipped = sum(r.status == "skipped" for r in suite_rows)
         all_tests += len(suite_rows)
         all_failures += failures
+        all_errors += errors
+        all_skipped += skipped
         ts = ET.SubElement(
             root,
             "testsuite",
             name=suite,
             tests=str(len(suite_rows)),
             failures=str(failures),
-            errors="0",
-            skipped="0",
+            errors=str(errors),
+            skipped=str(skipped),
             time=f"{sum(r.duration_s for r in suite_rows):.3f}",
         )
         for row in suite_rows:
@@ -176,7 +200,11 @@ def render_junit(run: RunResult, rows: Sequence[CaseRow]) -> bytes:
             props = ET.SubElement(tc, "properties")
             ET.SubElement(props, "property", name="score", value=f"{row.score:.4f}")
             ET.SubElement(props, "property", name="samples", value=str(len(row.samples)))
-            if not row.passed:
+            if row.status != "ok":  # no verdict: a harness error or a case the backend cannot judge
+                fault = row.samples[0].fault or row.samples[0].feedback
+                tag = "error" if row.status == "error" else "skipped"
+                ET.SubElement(tc, tag, message=_xml(one_line(fault))).text = _xml(fault)
+            elif not row.passed:
                 worst = row.worst
                 failure = ET.SubElement(
                     tc,
@@ -187,6 +215,8 @@ def render_junit(run: RunResult, rows: Sequence[CaseRow]) -> bytes:
                 failure.text = _xml(worst.feedback)
     root.set("tests", str(all_tests))
     root.set("failures", str(all_failures))
+    root.set("errors", str(all_errors))
+    root.set("skipped", str(all_skipped))
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
@@ -206,10 +236,23 @@ def render_markdown(run: RunResult, verdicts: Sequence[SuiteVerdict], rows: Sequ
         f"## cairo-evals run `{run.run_id}` {'✅' if ok else '❌'}",
         "",
         f"{t['cases']} cases ({t['samples']} samples) in {run.wall_s:.1f}s · mean score {t['mean']:.3f}"
-        f" · {t['passed']} passed · {t['compiled']} compiled · {t['errors']} errors"
+        f" · {t['passed']} passed · {t['compiled']} compiled · {t['errors']} program errors"
         f" · {t['tokens']} tokens · ${t['cost']:.4f}",
         "",
     ]
+    if t["harness_errors"] or t["skipped"]:
+        out += [
+            f"**No verdict:** {t['harness_errors']} harness errors (kept out of every figure; redo them "
+            f"with `cairo-evals run --resume {run.run_id}`) · {t['skipped']} skipped (the backend cannot "
+            "judge them)",
+            "",
+        ]
+        unjudged = [r for r in rows if r.status != "ok"][:LOWEST]
+        out += [
+            f"- `{_md(f'{r.suite}::{r.case}')}` ({r.status}): {_md(r.samples[0].fault or '')}"
+            for r in unjudged
+        ]
+        out.append("")
     if run.stopped:
         out += [f"> ⚠️ stopped early: {_md(run.stopped)}", ""]
     out += [
@@ -230,7 +273,9 @@ def render_markdown(run: RunResult, verdicts: Sequence[SuiteVerdict], rows: Sequ
         out += [f"- **{_md(suite)}**: {_md(c.describe())}" for suite, c in missed]
     else:
         out.append("None: every gate is met.")
-    lowest = sorted((r for r in rows if r.score < 1.0), key=lambda r: (r.score, r.suite, r.case))[:LOWEST]
+    lowest = sorted(
+        (r for r in rows if r.status == "ok" and r.score < 1.0), key=lambda r: (r.score, r.suite, r.case)
+    )[:LOWEST]
     out += ["", "### Lowest scores", ""]
     if lowest:
         out += ["| case | score | feedback |", "|---|---:|---|"]
@@ -400,7 +445,11 @@ def _case_html(row: CaseRow) -> str:
     if total:
         badges += _badge(f"tests {passed}/{total}", "ok" if passed == total else "bad")
     if row.errored:
-        badges += _badge("error", "warn")
+        badges += _badge("program error", "warn")
+    if row.status != "ok":
+        badges = _badge("harness error" if row.status == "error" else "skipped", "warn")
+    elif row.tier:
+        badges += _badge(row.tier, "ok" if row.tier == "passes" else "bad")
     if len(row.samples) > 1:
         badges += _badge(f"{len(row.samples)} samples", "warn")
     body = []
@@ -473,7 +522,8 @@ def render_html(run: RunResult, verdicts: Sequence[SuiteVerdict], rows: Sequence
         '<p class="totals">'
         f"<span>wall {run.wall_s:.1f}s</span><span>{t['cases']} cases ({t['samples']} samples)</span>"
         f"<span>mean score {t['mean']:.3f}</span><span>{t['passed']} passed</span>"
-        f"<span>{t['compiled']} compiled</span><span>{t['errors']} errors</span>"
+        f"<span>{t['compiled']} compiled</span><span>{t['errors']} program errors</span>"
+        f"<span>{t['harness_errors']} harness errors</span><span>{t['skipped']} skipped</span>"
         f"<span>{t['tokens']} tokens</span><span>${t['cost']:.4f}</span></p>"
     )
     if run.stopped:

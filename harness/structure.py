@@ -2,7 +2,8 @@
 
 Good enough to compare an answer with its golden reference item by item: functions, types,
 traits, contract modules, storage fields, events, imports and the events it emits. Comments
-and string literals are removed first so that names in them do not count.
+and the contents of literals are removed first (`cairotext.strip`) so that names in them do
+not count.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-COMMENT = re.compile(r"//[^\n]*")
-STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+from .cairotext import strip
+
 FN = re.compile(r"\bfn\s+(\w+)")
 STRUCT = re.compile(r"\bstruct\s+(\w+)")
 ENUM = re.compile(r"\benum\s+(\w+)")
@@ -39,10 +40,6 @@ class Items:
 
     def declared(self) -> frozenset[str]:
         return self.functions | self.types | self.traits | self.modules
-
-
-def strip(code: str) -> str:
-    return COMMENT.sub("", STRING.sub('""', code))
 
 
 def _imports(code: str) -> frozenset[str]:
