@@ -77,6 +77,7 @@ def _compiler(args: argparse.Namespace) -> Compiler:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from .authoring import describe as describe_suite
     from .suite import discover
 
     failed = 0
@@ -88,7 +89,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             for problem in e.problems:
                 print(str(problem), file=sys.stderr)
             continue
-        print(f"{suite.path}: ok ({len(suite.cases)} cases)")
+        lines, warnings = describe_suite(suite)  # tests per case; items the query does not name
+        print("\n".join(lines))
+        for warning in warnings:
+            print(warning, file=sys.stderr)
     return 2 if failed else 0  # an invalid suite is a configuration error, as for every command
 
 

@@ -22,6 +22,7 @@ each reported as a `file:line` problem instead of a hang, a memory blow-up or a 
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import glob
 import math
@@ -31,7 +32,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 CaseId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=80)]
@@ -102,6 +104,46 @@ class CaseModel(_Strict):
     min_score: Fraction | None = Field(None, description="This case fails below this score.")
     chat_history: list[ChatMessageModel] = Field(default_factory=list)
     weight: float = Field(1.0, gt=0, description="Weight of the case in the suite's mean.")
+    added: datetime.date | None = Field(
+        None,
+        description="When the case was written (YYYY-MM-DD): `run --added-after DATE` keeps the cases "
+        "newer than a model's training cutoff.",
+    )
+    cairo: str | None = Field(
+        None,
+        description="The Cairo versions the case needs, as a version requirement (e.g. '>=2.12'); a "
+        "backend with another version skips the case.",
+    )
+    expect_verdict: Literal["compiles", "does_not_compile", "tests_fail"] | None = Field(
+        None,
+        description="What check-golden expects of the golden when it is not 'compiles and passes every "
+        "test': 'compiles' (its tests are not judged), 'does_not_compile' or 'tests_fail' (a check of "
+        "the compiler, e.g. the Cairo Book's `// TAG: does_not_compile` listings).",
+    )
+
+    @field_validator("added", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        # YAML reads an unquoted 2026-12-02 as a date; a quoted one is the same date. A time of
+        # day or another format is refused rather than guessed.
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return datetime.date.fromisoformat(value)
+            except ValueError:
+                pass
+        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+            raise ValueError(f"must be a date written YYYY-MM-DD (got {value!r})")
+        return value
+
+    @field_validator("cairo")
+    @classmethod
+    def _specifier(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                SpecifierSet(value)
+            except InvalidSpecifier:
+                raise ValueError(f"not a version requirement: {value!r} (e.g. '>=2.12')") from None
+        return value
 
 
 class SuiteModel(_Strict):
@@ -171,6 +213,9 @@ class Case:
     chat_history: tuple[tuple[str, str], ...] = ()
     weight: float = 1.0
     line: int = 0
+    added: datetime.date | None = None
+    cairo: str | None = None  # a version requirement, e.g. ">=2.12"
+    expect_verdict: Literal["compiles", "does_not_compile", "tests_fail"] | None = None
 
     @property
     def nodeid(self) -> str:
@@ -549,6 +594,10 @@ def _check_semantics(
                         key,
                     )
                 )
+            elif key == "tests" and isinstance(value, str) and value.strip():
+                problem = _no_test(value, root)
+                if problem:
+                    problems.append(Problem(shown, _line(node, ("cases", i, key)), problem, cid, key))
     thresholds = data.get("thresholds")
     tags = thresholds.get("tags") if isinstance(thresholds, dict) else None
     if isinstance(tags, dict):
@@ -566,6 +615,24 @@ def _check_semantics(
                     )
                 )
     return problems
+
+
+def _no_test(value: str, root: Path) -> str | None:
+    """Why a tests file would check nothing: it has no `#[test]` function that runs."""
+    from .cairotext import test_functions
+
+    try:
+        text = (root / value).read_text() if _is_path(value) else value
+    except (OSError, UnicodeDecodeError) as e:
+        return f"cannot read the tests file: {e}"
+    found = test_functions(text)
+    if any(not t.ignored for t in found):
+        return None
+    ignored = f" ({len(found)} marked #[ignore], which never run)" if found else ""
+    return (
+        f"the tests file has no #[test] function{ignored}: it would check nothing; add tests or "
+        "remove the `tests:` field"
+    )
 
 
 def _source(value: str | None, root: Path) -> tuple[str | None, str | None]:
@@ -603,6 +670,9 @@ def _build(model: SuiteModel, node: yaml.Node, shown: str, root: Path) -> Suite:
                 chat_history=tuple((m.role, m.content) for m in c.chat_history),
                 weight=c.weight,
                 line=_line(node, ("cases", i)),
+                added=c.added,
+                cairo=c.cairo,
+                expect_verdict=c.expect_verdict,
             )
         )
     t = model.thresholds

@@ -42,12 +42,18 @@ cases:
 """
 
 
+ADD_ONE_TESTS = (
+    "#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {\n"
+    "        assert_eq!(super::add_one(1), 2);\n    }\n}\n"
+)
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     (tmp_path / "suites").mkdir()
     (tmp_path / "golden").mkdir()
     (tmp_path / "golden/add_one.cairo").write_text("pub fn add_one(x: u32) -> u32 { x + 1 }\n")
-    (tmp_path / "golden/add_one.tests.cairo").write_text("#[cfg(test)]\nmod tests {}\n")
+    (tmp_path / "golden/add_one.tests.cairo").write_text(ADD_ONE_TESTS)
     return tmp_path
 
 
@@ -68,7 +74,7 @@ def test_valid_suite_loads_into_frozen_dataclasses(project: Path) -> None:
     assert suite.name == "demo" and len(suite.cases) == 2
     first, inline = suite.cases
     assert first.golden.startswith("pub fn add_one") and first.golden_path == "golden/add_one.cairo"
-    assert first.tests == "#[cfg(test)]\nmod tests {}\n"
+    assert first.tests == ADD_ONE_TESTS
     assert first.tags == ("math",) and first.split == "train" and first.line == 9
     assert first.expect.must_not_contain == ("usize",)
     assert inline.golden == "fn two() -> u8 { 2 }\n" and inline.golden_path is None
