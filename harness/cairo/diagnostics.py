@@ -68,9 +68,13 @@ def parse_block(
             file = "lib.cairo"
             if line > answer_lines:
                 file, line = "tests.cairo", line - answer_lines
+    message = header["msg"].strip()
+    span = span_text(block)
+    if span and span not in message and len(span) <= 80 and message.endswith("."):
+        message = f"{message[:-1]}: `{span}`."  # "Invalid path." says which path only this way
     return Diagnostic(
         severity=severity,
-        message=header["msg"].strip(),
+        message=message,
         code=header["code"],
         file=file,
         line=line,
