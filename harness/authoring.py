@@ -116,3 +116,51 @@ def describe(suite: Suite) -> tuple[list[str], list[str]]:
                 "does not name: name each with its signature, so the tests can bind to any correct answer"
             )
     return lines, warnings
+
+
+@dataclass(frozen=True)
+class OwnTests:
+    """A Cairo file's own tests, split off so they can run as a case's tests do.
+
+    Args:
+        code: the file without its top-level test items (blanked: every line keeps its number).
+        tests: the top-level test items (`#[cfg(test)]` items and `#[test]` functions) with the
+            rest blanked, so a line of the tests is the same line of the file; None without any.
+        count: the `#[test]` functions in `tests` that run.
+        nested: tests inside other modules (`mod a { #[cfg(test)] mod tests {…} }`): they see
+            their module's private items, so they cannot move out and do not run.
+    """
+
+    code: str
+    tests: str | None
+    count: int
+    nested: tuple[str, ...]
+
+
+def _test_only(item: cairotext.Item) -> bool:
+    if item.kind == "fn" and item.has_attr(cairotext.TEST_ATTR):
+        return True
+    for attr in item.attrs:
+        cfg = cairotext._CFG.fullmatch(attr)  # the build configuration's own reading of cfg(...)
+        if cfg and cairotext._cfg_value(cfg["expr"]) is False:
+            return True
+    return False
+
+
+def split_own_tests(code: str) -> OwnTests:
+    """The file's top-level test items as a tests file, and the file without them."""
+    masked = cairotext.mask(code)
+    spans = [(i.start, i.end) for i in cairotext.items(code, masked=masked) if _test_only(i)]
+    if not spans:
+        return OwnTests(code, None, 0, tuple(t.path for t in cairotext.test_functions(code)))
+    keep = [False] * len(code)
+    for a, b in spans:
+        keep[a:b] = [True] * (b - a)
+    blank = "".join(ch if ch == "\n" else " " for ch in code)
+    tests = "".join(ch if k else blank[i] for i, (ch, k) in enumerate(zip(code, keep, strict=True)))
+    rest = "".join(blank[i] if k else ch for i, (ch, k) in enumerate(zip(code, keep, strict=True)))
+    tests, rest = (re.sub(r"[ \t]+$", "", text, flags=re.M) for text in (tests, rest))
+    inside = {t.path for t in cairotext.test_functions(tests)}
+    nested = tuple(t.path for t in cairotext.test_functions(rest) if t.path not in inside)
+    runs = sum(not t.ignored for t in cairotext.test_functions(tests))
+    return OwnTests(rest, tests, runs, nested)

@@ -187,6 +187,20 @@ def cmd_compile(args: argparse.Namespace) -> int:
     code = Path(args.file).read_text()
     tests = Path(args.tests).read_text() if args.tests else None
     kind = args.kind or ("contract" if "#[starknet::contract]" in code else "program")
+    if tests is None and not args.no_tests:  # the developer's tool: the file's own tests run
+        from .authoring import split_own_tests
+
+        own = split_own_tests(code)
+        code, tests = own.code, own.tests
+        said = (
+            f"running the file's own tests: {own.count} (its top-level #[cfg(test)] items and #[test] "
+            "functions; a tests.cairo line is the file's line)"
+            if tests is not None
+            else "the file has no top-level tests: compile only"
+        )
+        if own.nested:
+            said += f"; not run, inside other modules: {', '.join(own.nested)}"
+        print(said, file=sys.stderr if args.json else sys.stdout)
     with _compiler(args) as compiler:
         result = compiler.compile(code, kind, tests)
     if args.json:
@@ -771,7 +785,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="default: contract when the file has #[starknet::contract]",
     )
-    p.add_argument("--tests", help="a Cairo test module to append and run")
+    p.add_argument(
+        "--tests", help="a Cairo tests file to run against FILE (default: the file's own top-level tests)"
+    )
+    p.add_argument("--no-tests", action="store_true", help="compile only: run no tests")
     p.add_argument("--json", action="store_true", help="print the CompileResult as JSON")
     _compiler_options(p)
     p.set_defaults(func=cmd_compile)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.authoring import report, used_items
+from harness.authoring import report, split_own_tests, used_items
 from harness.cairo import Compiler, native
 from harness.cli import main
 from harness.suite import SuiteError, load_suite
@@ -242,3 +242,56 @@ def test_added_cairo_and_expect_verdict_fields(tmp_path: Path) -> None:
     assert "YYYY-MM-DD" in messages["added"]
     assert "not a version requirement" in messages["cairo"]
     assert "does_not_compile" in messages["expect_verdict"]
+
+
+FILE_WITH_TESTS = """\
+pub fn double(x: u32) -> u32 {
+    x * 2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubles() {
+        assert_eq!(double(2), 4);
+    }
+}
+
+#[test]
+fn wrong() {
+    assert_eq!(double(2), 5);
+}
+
+mod inner {
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn nested() {}
+    }
+}
+"""
+
+
+def test_split_own_tests_keeps_lines() -> None:
+    own = split_own_tests(FILE_WITH_TESTS)
+    assert own.count == 2 and own.nested == ("inner::tests::nested",)
+    assert own.tests is not None
+    assert own.tests.splitlines()[15] == "fn wrong() {" == FILE_WITH_TESTS.splitlines()[15]
+    assert "fn doubles" not in own.code and "pub fn double" in own.code
+    assert own.code.count("\n") == own.tests.count("\n") == FILE_WITH_TESTS.count("\n")
+
+
+@needs_native
+def test_compile_runs_the_files_own_tests_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "double.cairo"
+    path.write_text(FILE_WITH_TESTS)
+    assert main(["compile", str(path), "--compiler", "native", "--no-cache"]) == 1
+    out = capsys.readouterr().out
+    assert "running the file's own tests: 2" in out and "inside other modules: inner::tests::nested" in out
+    assert "tests: passed=1 failed=1" in out and "FAILED wrong:" in out
+    assert main(["compile", str(path), "--compiler", "native", "--no-cache", "--no-tests"]) == 0
+    assert "tests:" not in capsys.readouterr().out
