@@ -1,17 +1,21 @@
-"""The Scarb backend against a stand-in `scarb`.
+"""The Scarb backend, against what real Scarb and snforge print.
 
-Scarb cannot be installed on these machines, so every test named `test_stand_in_scarb_*`
-runs the real backend code against a small Python script named `scarb`, put first on PATH,
-that replays recorded-shape Scarb output from `tests/fixtures/scarb/` (see its README for
-where each shape comes from) and records its argv, environment and the package it was given.
-What these tests show is that the backend writes the right package, calls Scarb safely and
-reads Scarb's formats correctly; they do not show that real Scarb accepts the manifest.
+- `test_recorded_*` read fixtures taken from Scarb's and Starknet Foundry's own test expectations
+  (each fixture names its source file and version; see tests/fixtures/scarb/README.md), either
+  straight through the parsers or replayed by a stand-in `scarb`/`snforge` (put first on PATH,
+  it compiles nothing, and records how it was called) through the real backend.
+- `test_stand_in_*` are scenarios with no recording behind them (timeouts, crashes, a missing
+  tool): what the backend does around the tools.
+- `test_real_*` (marker `scarb`, `pytest -m scarb`) run the Scarb and snforge on PATH, and are
+  skipped when there is none.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import resource
+import shutil
 import stat
 import sys
 import threading
@@ -21,88 +25,80 @@ from typing import Any
 
 import pytest
 
-from harness.cairo import _types
-from harness.cairo._types import CompileRequest, CompilerNotFound
-from harness.cairo.diagnostics import join_sources
+from harness.cairo._types import CompileRequest, CompilerNotFound, TestFailure
 from harness.cairo.scarb import (
     ScarbBackend,
     ScarbVersion,
+    Where,
+    decode_failure_data,
     decode_panic,
-    parse_output,
-    parse_test_output,
+    parse_build_output,
+    parse_cairo_test,
+    parse_snforge,
+    parse_snforge_version,
     parse_version_output,
+    read_lock,
     render_manifest,
+    scrubbed_env,
 )
-from harness.cairo.scarb import _Source as ScarbSource
+from harness.cairo.seal import seal
 
 FIXTURES = Path(__file__).parent / "fixtures" / "scarb"
 
-STAND_IN = r'''#!/usr/bin/env python3
-"""Stand-in `scarb` for tests: replays recorded-shape output; it compiles nothing."""
-import json
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-plan = json.loads(os.environ.get("STAND_IN_SCARB_PLAN", "{}"))
-fixtures = Path(os.environ["STAND_IN_SCARB_FIXTURES"])
-argv = sys.argv[1:]
+def recorded(name: str, **fill: str) -> tuple[dict[str, str], str, str]:
+    """(header fields, stdout, stderr) of a fixture, with `{KEY}` placeholders filled."""
+    header: dict[str, str] = {}
+    sections: dict[str, str] = {}
+    current = None
+    last = ""
+    for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines(keepends=True):
+        if current is None and line.startswith("#"):
+            text = line[1:].strip()
+            if ":" in text and not text.startswith(" ") and text.split(":", 1)[0].isidentifier():
+                last, value = text.split(":", 1)
+                header[last] = value.strip()
+            elif last:
+                header[last] += " " + text
+        elif line.startswith("--- ") and line.strip()[4:] in ("stdout", "stderr"):
+            current = line.strip()[4:]
+            sections[current] = ""
+        elif current is not None:
+            sections[current] += line
+    out = {k: v for k, v in sections.items()}
+    for key, value in fill.items():
+        out = {k: v.replace("{" + key + "}", value) for k, v in out.items()}
+    return header, out.get("stdout", ""), out.get("stderr", "")
 
 
-def record(entry):
-    with open(os.environ["STAND_IN_SCARB_RECORD"], "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(entry) + "\n")
+# -- the cases the stand-in replays ----------------------------------------------------------------
 
-
-def emit(name, stream, pkg):
-    if name:
-        stream.write((fixtures / name).read_text(encoding="utf-8").replace("{PKG}", pkg))
-        stream.flush()
-
-
-if argv == ["--version"]:
-    record({"argv": argv})
-    step = plan.get("--version", {})
-    emit(step.get("stdout", "version.txt"), sys.stdout, "")
-    sys.exit(step.get("exit", 0))
-
-values, rest, i = {}, [], 0
-while i < len(argv):
-    if argv[i] in ("--manifest-path", "--target-dir"):
-        values[argv[i]] = argv[i + 1]
-        i += 2
-    else:
-        rest.append(argv[i])
-        i += 1
-command = next(a for a in rest if not a.startswith("-"))
-manifest = Path(values["--manifest-path"])
-pkg = str(manifest.parent)
-step = plan.get(command)
-entry = {
-    "argv": argv,
-    "command": command,
-    "cwd": os.getcwd(),
-    "pkg": pkg,
-    "target": values.get("--target-dir"),
-    "scarb_cache": os.environ.get("SCARB_CACHE"),
-    "manifest": manifest.read_text(encoding="utf-8"),
-    "lib": (manifest.parent / "src" / "lib.cairo").read_text(encoding="utf-8"),
+FIB = """\
+pub fn fib(mut n: u32) -> u32 {
+    let mut a: u32 = 0;
+    let mut b: u32 = 1;
+    while n != 0 {
+        n = n - 1;
+        let temp = b;
+        b = a + b;
+        a = temp;
+    }
+    a
 }
-if step is None:
-    record(entry)
-    sys.stderr.write(f"stand-in scarb: no plan for {command!r}\n")
-    sys.exit(2)
-if step.get("spawn_child"):
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
-    entry["pids"] = [os.getpid(), child.pid]
-record(entry)
-time.sleep(step.get("sleep", 0))
-emit(step.get("stdout"), sys.stdout, pkg)
-emit(step.get("stderr"), sys.stderr, pkg)
-sys.exit(step.get("exit", 0))
-'''
+"""
+FIB_TESTS = """\
+#[cfg(test)]
+mod tests {
+    use super::fib;
+
+    #[test]
+    fn it_works() {
+        assert(fib(16) == 987, 'it works!');
+    }
+}
+"""
+FEATURES = "#[cfg(feature: 'x')]\nfn f() -> felt252 { 21 }\n\nfn main() -> felt252 { f() }\n"
+UNUSED = "fn hello() -> felt252 {\n    let a = 41;\n    let b = 42;\n    b\n}\n"
 
 COUNTER = """\
 #[starknet::interface]
@@ -130,68 +126,114 @@ pub mod Counter {
     }
 }
 """
-COUNTER_BROKEN = COUNTER.replace("self.value.read() + 1", "self.value.read() + step")
 
-COUNTER_TESTS = """\
-#[cfg(test)]
-mod tests {
-    use super::Counter;
-    use super::ICounter;
+# Named as the upstream package's tests (tests/test_simple.cairo of snforge's simple_package), so
+# the recorded output's `map:` line turns their paths into this case's.
+SIMPLE_TESTS = """\
+use snforge_std::{ContractClassTrait, DeclareResultTrait, declare};
 
+mod test_simple {
     #[test]
-    fn test_initial_value() {
-        let state = Counter::contract_state_for_testing();
-        assert(state.get() == 0, 'initial value');
+    fn test_simple() {
+        assert(1 == 1, 'simple check');
     }
 
     #[test]
-    fn test_set_and_get() {
-        let mut state = Counter::contract_state_for_testing();
-        state.increment();
-        assert(state.get() == 2, 'wrong value');
+    fn test_simple2() {
+        assert(3 == 3, 'simple check');
     }
 
     #[test]
-    fn test_counter_eq() {
-        let mut state = Counter::contract_state_for_testing();
-        state.increment();
-        assert_eq!(state.get(), 2);
+    fn test_two() {
+        assert(2 == 2, '2 == 2');
+    }
+
+    #[test]
+    fn test_two_and_two() {
+        assert(2 == 2, '2 == 2');
+        assert(2 == 2, '2 == 2');
+    }
+
+    #[test]
+    fn test_failing() {
+        assert(1 == 2, 'failing check');
+    }
+
+    #[test]
+    fn test_another_failing() {
+        assert(2 == 3, 'failing check');
     }
 }
 """
-# The fixtures place this error at line 40, column 31 of the joined file (tests.cairo:16).
-COUNTER_TESTS_UNBOUND = COUNTER_TESTS.replace(
-    "state.get() == 2, 'wrong value'", "state.get() == EXPECTED, 'wrong value'"
+
+SHOULD_PANIC_NAMES = [
+    "didnt_expect_panic",
+    "should_panic_expected_contains_error",
+    "should_panic_byte_array_with_felt",
+    "should_panic_malformed_byte_array",
+    "expected_panic_but_didnt_with_expected_multiple",
+    "expected_panic_but_didnt",
+    "should_panic_no_data",
+    "should_panic_check_data",
+    "should_panic_not_matching_suffix",
+    "should_panic_match_suffix",
+    "should_panic_propagated_byte_array_substring",
+    "should_panic_felt_matching",
+    "should_panic_felt_with_byte_array",
+    "should_panic_multiple_messages",
+    "expected_panic_but_didnt_with_expected",
+    "should_panic_mixed_tuple",
+    "should_panic_not_matching_mixed_tuple",
+    "should_panic_with_non_matching_data",
+]
+SHOULD_PANIC_TESTS = (
+    "use snforge_std::declare;\n\nmod should_panic_test {\n"
+    + "".join(
+        f'    #[test]\n    #[should_panic]\n    fn {n}() {{\n        panic!("x");\n    }}\n\n'
+        for n in SHOULD_PANIC_NAMES
+    )
+    + "}\n"
 )
 
-PROGRAM = """\
-fn hello() -> felt252 {
-    let a = 41;
-    let b = 42;
-    b
-}
-"""
+FUZZ_TESTS = (
+    "#[test]\nfn no_attribute(arg: felt252) {\n    assert(1 == 1, '');\n}\n\nuse snforge_std::declare;\n"
+)
+
+
+# -- the stand-in ----------------------------------------------------------------------------------
 
 
 class StandIn:
-    """The stand-in `scarb` of one test: its plan, its records and a backend using it."""
+    """The stand-in `scarb`/`snforge` of one test: its plan, its records, a backend using it."""
 
     def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.root = root
         self.monkeypatch = monkeypatch
         self.record = root / "record.jsonl"
         self.work = root / "work"
+        self.bindir = root / "bin"
 
     def plan(self, **steps: dict[str, Any]) -> None:
-        """What each subcommand prints (fixture names), how it exits, whether it sleeps."""
-        plan = {key.replace("_", "-"): value for key, value in steps.items()}
-        self.monkeypatch.setenv("STAND_IN_SCARB_PLAN", json.dumps(plan))
+        """What each command prints: `build`, `cairo_test`, `snforge`, `prepare_fetch`, `scarb__version` …"""
+        plan = {
+            key.replace("__", " --").replace("_", " ").replace("cairo test", "cairo-test"): v
+            for key, v in steps.items()
+        }
+        self.monkeypatch.setenv("SCARB_STAND_IN_PLAN", json.dumps(plan))
 
-    def calls(self, command: str | None = None) -> list[dict[str, Any]]:
+    def calls(self, command: str | None = None, prepare: bool | None = False) -> list[dict[str, Any]]:
         if not self.record.exists():
             return []
         calls = [json.loads(line) for line in self.record.read_text().splitlines()]
-        return [c for c in calls if command is None or c.get("command") == command]
+        return [
+            c
+            for c in calls
+            if (command is None or c.get("command") == command)
+            and (prepare is None or c.get("prepare", False) == prepare)
+        ]
+
+    def without_snforge(self) -> None:
+        (self.bindir / "snforge").unlink()
 
     def backend(self, **kw: Any) -> ScarbBackend:
         return ScarbBackend(work_root=self.work, **kw)
@@ -201,15 +243,18 @@ class StandIn:
 def stand_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StandIn:
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    script = bindir / "scarb"
-    script.write_text(STAND_IN, encoding="utf-8")
-    script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    script = FIXTURES / "stand_in.py"
+    for name in ("scarb", "snforge"):
+        exe = bindir / name
+        text = script.read_text(encoding="utf-8")
+        exe.write_text(text.replace("Path(__file__).resolve().parent", f"Path({str(FIXTURES)!r})", 1))
+        exe.chmod(exe.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     # `#!/usr/bin/env python3` finds this interpreter first (no slow version-manager shim).
     (bindir / "python3").symlink_to(sys.executable)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
-    monkeypatch.setenv("STAND_IN_SCARB_FIXTURES", str(FIXTURES))
-    monkeypatch.setenv("STAND_IN_SCARB_RECORD", str(tmp_path / "record.jsonl"))
-    monkeypatch.delenv("STAND_IN_SCARB_PLAN", raising=False)
+    monkeypatch.setenv("SCARB_STAND_IN_RECORD", str(tmp_path / "record.jsonl"))
+    monkeypatch.delenv("SCARB_STAND_IN_PLAN", raising=False)
+    monkeypatch.delenv("CAIRO_EVALS_TEST_RUNNER", raising=False)
     return StandIn(tmp_path, monkeypatch)
 
 
@@ -226,303 +271,191 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-# -- the stand-in runs -----------------------------------------------------------------------
+BUILD_OK = {"fixture": "build_warning_scarb_2.12.1.txt"}  # a successful build (with one warning)
 
 
-def test_stand_in_scarb_success(stand_in: StandIn) -> None:
-    stand_in.plan(
-        build={"stdout": "build_ok.ndjson"},
-        cairo_test={"stdout": "cairo_test_ok.txt"},
+# -- recorded output through the parsers -------------------------------------------------------------
+
+
+def _where(tmp_path: Path, code: str, tests: str | None = None) -> tuple[Where, str]:
+    sealed = seal(code, tests)
+    return Where(tmp_path, sealed), str(tmp_path)
+
+
+@pytest.mark.parametrize("version", ["2.12.1", "2.20.1"])
+def test_recorded_build_warning(tmp_path: Path, version: str) -> None:
+    where, pkg = _where(tmp_path, UNUSED)
+    header, stdout, _ = recorded(f"build_warning_scarb_{version}.txt", PKG=pkg)
+    out = parse_build_output(stdout, "", where)
+    assert header["version"] == f"scarb {version}"
+    assert out.reached_compile and out.errors == []
+    (warning,) = out.diagnostics
+    assert (warning.severity, warning.code, warning.file, warning.line, warning.col) == (
+        "warning",
+        "E0001",
+        "lib.cairo",
+        2,
+        9,
     )
-    backend = stand_in.backend()
-    req = CompileRequest(COUNTER, "contract", tests=COUNTER_TESTS, dependencies=(("openzeppelin", "2.0.0"),))
-    result = backend.compile(req)
-
-    assert result.ok and result.passed
-    assert result.status == "ok"
-    assert result.backend == "scarb"
-    assert result.backend_version == "2.12.1 (cairo 2.12.1)"
-    assert result.diagnostics == ()
-    assert result.tests is not None
-    assert (result.tests.passed, result.tests.failed, result.tests.failures) == (3, 0, ())
-    assert result.duration_s >= 0
-
-    build, test = stand_in.calls("build")[0], stand_in.calls("cairo-test")[0]
-    # Our own manifest, for the installed Scarb 2.12.1.
-    manifest = build["manifest"]
-    for line in (
-        'name = "answer"',
-        'edition = "2024_07"',
-        'starknet = "2.12.1"',
-        'openzeppelin = "2.0.0"',
-        'cairo_test = "2.12.1"',
-        'assert_macros = "2.12.1"',
-        "[lib]",
-        "[[target.starknet-contract]]",
-        "sierra = true",
-    ):
-        assert line in manifest
-    assert manifest.index("[dependencies]") < manifest.index("openzeppelin")
-    assert manifest.index("[dev-dependencies]") < manifest.index("cairo_test")
-    # The answer and the renamed test module are the package's only source.
-    assert build["lib"] == join_sources(COUNTER, COUNTER_TESTS)[0]
-    assert "mod cairo_evals_tests" in build["lib"]
-    # Safe, cache-sharing invocations.
-    pkg = Path(build["pkg"])
-    assert build["argv"][:2] == ["--json", "--offline"] and build["argv"][-1] == "build"
-    assert test["argv"][-3:] == ["cairo-test", "--filter", "cairo_evals_tests::"]
-    assert "--offline" in test["argv"]
-    for call in (build, test):
-        assert Path(call["cwd"]) == pkg
-        assert call["scarb_cache"] == str(stand_in.work / "cache")
-        assert Path(call["target"]).parent == stand_in.work / "target"
-        assert not any("Counter" in a or "\n" in a for a in call["argv"])
-    assert pkg.parent == stand_in.work / "tmp"
-    assert not pkg.exists()  # deleted after the call
+    assert warning.message == "Unused variable. Consider ignoring by prefixing with `_`."
 
 
-def test_stand_in_scarb_error_has_code_and_location(stand_in: StandIn) -> None:
-    stand_in.plan(build={"stdout": "build_type_error.ndjson", "exit": 1})
-    result = stand_in.backend().compile(CompileRequest(COUNTER_BROKEN, "contract", tests=COUNTER_TESTS))
-
-    assert not result.ok and result.status == "error"
-    assert result.tests is None
-    assert len(result.errors) == 1  # the "could not compile" summary is not a diagnostic
-    err = result.errors[0]
-    assert (err.code, err.file, err.line, err.col) == ("E0006", "lib.cairo", 21, 50)
-    assert err.message == "Identifier not found."
-    assert err.render() == "lib.cairo:21:50: error: [E0006] Identifier not found."
-    assert stand_in.calls("cairo-test") == []  # no test run on a broken answer
+@pytest.mark.parametrize(("version", "code"), [("2.12.1", None), ("2.20.1", "E1000")])
+def test_recorded_syntax_error(tmp_path: Path, version: str, code: str | None) -> None:
+    where, pkg = _where(tmp_path, "not_a_keyword\n")
+    _, stdout, _ = recorded(f"check_syntax_error_scarb_{version}.txt", PKG=pkg)
+    out = parse_build_output(stdout, "", where)
+    (err,) = out.diagnostics  # the "could not check `hello`" summary is not a diagnostic
+    assert (err.severity, err.code, err.file, err.line, err.col) == ("error", code, "lib.cairo", 1, 14)
+    assert err.message.startswith("Skipped tokens. Expected: Const/Enum/")
 
 
-def test_stand_in_scarb_warning_still_compiles(stand_in: StandIn) -> None:
-    stand_in.plan(build={"stdout": "build_warning.ndjson"})
-    result = stand_in.backend().compile(CompileRequest(PROGRAM, "program"))
-
-    assert result.ok and result.status == "ok" and result.tests is None
-    (warning,) = result.diagnostics
-    assert warning.severity == "warning"
-    assert (warning.code, warning.file, warning.line, warning.col) == ("E0001", "lib.cairo", 2, 9)
-    assert warning.message.startswith("Unused variable.")
-    manifest = stand_in.calls("build")[0]["manifest"]
-    assert "starknet" not in manifest  # a program: no Starknet dependency or contract target
-    assert "[lib]" in manifest
-    assert stand_in.calls("cairo-test") == []
+def test_recorded_old_diagnostic_form_of_scarb_2_4(tmp_path: Path) -> None:
+    where, pkg = _where(tmp_path, "not_a_keyword\n")
+    _, stdout, _ = recorded("build_syntax_error_scarb_2.4.4.txt", PKG=pkg)
+    (err,) = parse_build_output(stdout, "", where).diagnostics
+    assert (err.severity, err.file, err.line, err.col) == ("error", "lib.cairo", 1, 1)
+    assert err.message.startswith("Skipped tokens.")
 
 
-def test_stand_in_scarb_manifest_error_is_a_clear_error(stand_in: StandIn) -> None:
-    stand_in.plan(build={"stdout": "manifest_error.ndjson", "exit": 1})
-    result = stand_in.backend().compile(CompileRequest(COUNTER, "contract"))
-
-    assert not result.ok
-    assert result.status == "crash"  # Scarb stopped before compiling: not the answer's fault
-    (err,) = result.diagnostics
-    assert err.severity == "error" and err.code == "scarb-setup" and err.line is None
-    assert err.message.startswith("failed to parse manifest at: ")
-    assert "Caused by:" in err.message and "TomlDependency" in err.message
-    assert any("not the answer" in n or "says nothing about the answer" in n for n in result.notes)
-
-
-def test_stand_in_scarb_failure_without_any_output_is_not_lost(stand_in: StandIn) -> None:
-    stand_in.plan(build={"stderr": "cairo_test_compile_error.stderr.txt", "exit": 101})
-    result = stand_in.backend().compile(CompileRequest(COUNTER, "contract"))
-
-    assert not result.ok and result.status == "crash"
-    (err,) = result.errors
-    assert err.code == "no-detail"
-    assert "exit code 101" in err.message and "exited with error" in err.message
-
-
-def test_stand_in_scarb_timeout_kills_the_process_group(stand_in: StandIn) -> None:
-    stand_in.plan(build={"sleep": 60, "spawn_child": True, "stdout": "build_ok.ndjson"})
-    backend = stand_in.backend()
-    backend.version()  # outside the timed part, as a Compiler does once
-    start = time.monotonic()
-    result = backend.compile(CompileRequest(COUNTER, "contract", tests=COUNTER_TESTS), timeout=2)
-    elapsed = time.monotonic() - start
-
-    assert elapsed < 2 + 5
-    assert not result.ok and result.status == "timeout"
-    assert result.diagnostics[0].code == "timeout"
-    assert result.diagnostics[0].message == "scarb did not finish within 2 s; killed"
-    (call,) = stand_in.calls("build")
-    deadline = time.monotonic() + 5
-    while any(_alive(pid) for pid in call["pids"]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(_alive(pid) for pid in call["pids"]), "scarb or its child outlived the call"
-    assert not Path(call["pkg"]).exists()
-
-
-def test_stand_in_scarb_timeout_during_tests_keeps_the_build(stand_in: StandIn) -> None:
-    stand_in.plan(build={"stdout": "build_ok.ndjson"}, cairo_test={"sleep": 60})
-    result = stand_in.backend().compile(CompileRequest(COUNTER, "contract", tests=COUNTER_TESTS), timeout=3)
-
-    assert result.ok and result.status == "timeout" and not result.passed
-    assert result.tests is not None and (result.tests.passed, result.tests.failed) == (0, 3)
-    assert result.tests.failures[0].name == "<tests>"
-    assert any(d.code == "timeout" for d in result.diagnostics)
-
-
-def test_stand_in_scarb_failing_tests_are_named_with_messages(stand_in: StandIn) -> None:
-    stand_in.plan(
-        build={"stdout": "build_ok.ndjson"},
-        cairo_test={"stdout": "cairo_test_failed.txt", "stderr": "cairo_test_failed.stderr.txt", "exit": 1},
+def test_old_diagnostic_form_warning_is_not_an_error(tmp_path: Path) -> None:
+    """Composed, not recorded: Scarb 2.4's `helpers.rs` prints every diagnostic, warnings too, as
+    `{"type":"diagnostic","message":<the compiler's text>}`; the text's own header decides."""
+    where, pkg = _where(tmp_path, UNUSED)
+    line = json.dumps(
+        {"type": "diagnostic", "message": f"warning: Unused variable.\n --> {pkg}/src/lib.cairo:2:9\n"}
     )
-    result = stand_in.backend().compile(CompileRequest(COUNTER, "contract", tests=COUNTER_TESTS))
+    (diag,) = parse_build_output(line + "\n", "", where).diagnostics
+    assert (diag.severity, diag.line) == ("warning", 2)
 
-    assert result.ok and result.status == "ok" and not result.passed
-    assert result.tests is not None
-    assert (result.tests.passed, result.tests.failed) == (1, 2)
-    assert result.tests.failures == (
-        _types.TestFailure("test_set_and_get", "wrong value"),
-        _types.TestFailure("test_counter_eq", "assertion `state.get() == 2` failed.\nstate.get(): 1\n2: 2"),
+
+@pytest.mark.parametrize("version", ["2.12.1", "2.20.1"])
+def test_recorded_cairo_test_pass(tmp_path: Path, version: str) -> None:
+    where, pkg = _where(tmp_path, FIB, FIB_TESTS)
+    _, stdout, _ = recorded(f"cairo_test_pass_scarb_{version}.txt", PKG=pkg)
+    out = parse_build_output(stdout, "", where)
+    report = parse_cairo_test(out.text)
+    assert report.outcomes["hello::tests::it_works"].status == "passed"
+    assert report.outcomes["hello::tests::it_works"].gas in (30510, 29770)
+    if version == "2.20.1":
+        assert report.summary == (3, 0)  # a unit and an integration target add up
+        assert any("`scarb cairo-test` is deprecated" in n and "snforge" in n for n in out.notes)
+    assert out.diagnostics == []
+
+
+@pytest.mark.parametrize("version", ["2.12.1", "2.20.1"])
+def test_recorded_cairo_test_build_error(tmp_path: Path, version: str) -> None:
+    where, pkg = _where(tmp_path, FEATURES, FIB_TESTS)
+    _, stdout, _ = recorded(f"cairo_test_build_error_scarb_{version}.txt", PKG=pkg)
+    out = parse_build_output(stdout, "", where)
+    assert not parse_cairo_test(out.text).ran
+    (err,) = out.errors
+    assert (err.code, err.file, err.line, err.col, err.message) == (
+        "E0006",
+        "lib.cairo",
+        4,
+        24,
+        "Function not found.",
     )
-    assert result.diagnostics == ()
-    assert any("deprecated" in n for n in result.notes)  # Scarb's remark, kept as a note
 
 
-def test_stand_in_scarb_tests_that_do_not_compile(stand_in: StandIn) -> None:
-    stand_in.plan(
-        build={"stdout": "build_ok.ndjson"},
-        cairo_test={
-            "stdout": "cairo_test_compile_error.txt",
-            "stderr": "cairo_test_compile_error.stderr.txt",
-            "exit": 1,
-        },
+@pytest.mark.parametrize("version", ["0.49.0", "0.63.0"])
+def test_recorded_snforge_pass_fail_ignore(version: str) -> None:
+    header, stdout, _ = recorded(f"snforge_simple_package_{version}.txt", PKG="/p")
+    report = parse_snforge(stdout)
+    assert header["exit"] == "1"
+    statuses = [o.status for o in report.outcomes.values()]
+    assert (statuses.count("passed"), statuses.count("failed"), statuses.count("ignored")) == (9, 2, 2)
+    assert report.summary == (9, 2)
+    failing = report.outcomes["simple_package_integrationtest::test_simple::test_failing"]
+    assert (failing.status, failing.message) == ("failed", "failing check")
+    assert report.outcomes["simple_package::tests::test_fib"].gas == 40000
+    assert report.outcomes["simple_package::tests::ignored_test"].status == "ignored"
+
+
+@pytest.mark.parametrize(("version", "passed", "failed"), [("0.49.0", 5, 9), ("0.63.0", 7, 11)])
+def test_recorded_snforge_should_panic(version: str, passed: int, failed: int) -> None:
+    _, stdout, _ = recorded(f"snforge_should_panic_{version}.txt")
+    report = parse_snforge(stdout)
+    by_status = [o.status for o in report.outcomes.values()]
+    assert (by_status.count("passed"), by_status.count("failed")) == (passed, failed) == report.summary
+    prefix = "should_panic_test_integrationtest::should_panic_test::"
+    assert (
+        report.outcomes[prefix + "expected_panic_but_didnt"].message
+        == "Expected to panic, but no panic occurred"
     )
-    result = stand_in.backend().compile(CompileRequest(COUNTER, "contract", tests=COUNTER_TESTS_UNBOUND))
-
-    assert result.ok and result.status == "ok" and not result.passed
-    assert result.tests is not None
-    assert (result.tests.passed, result.tests.failed) == (0, 3)
-    (failure,) = result.tests.failures
-    assert failure.name == "<tests>"
-    assert failure.message.startswith("the case's tests do not compile against this answer: ")
-    assert "tests.cairo:16:31" in failure.message and "Identifier not found." in failure.message
-    (err,) = result.errors
-    assert (err.code, err.file, err.line, err.col) == ("E0006", "tests.cairo", 16, 31)
+    mismatch = report.outcomes[prefix + "should_panic_not_matching_suffix"].message
+    assert mismatch.startswith("Incorrect panic data\nActual:") and "Expected:" in mismatch
+    assert report.outcomes[prefix + "didnt_expect_panic"].message == "unexpected panic"
+    assert report.outcomes[prefix + "should_panic_no_data"].status == "passed"
 
 
-def test_stand_in_scarb_tests_that_break_the_build(stand_in: StandIn) -> None:
-    """Tests outside `#[cfg(test)]` are compiled by `scarb build` itself: errors only in
-    them still mean the answer is fine and the tests do not bind to it."""
-    stand_in.plan(build={"stdout": "build_tests_error.ndjson", "exit": 1})
-    result = stand_in.backend().compile(CompileRequest(COUNTER, "contract", tests=COUNTER_TESTS_UNBOUND))
+def test_recorded_snforge_panic_data_is_decoded() -> None:
+    _, stdout, _ = recorded("snforge_panic_decoding_0.49.0.txt")
+    report = parse_snforge(stdout)
+    msg = {name.rsplit("::", 1)[1]: o.message for name, o in report.outcomes.items() if o.status == "failed"}
+    assert msg["test_panic_decoding2"] == "0x80"
+    assert msg["test_assert"] == "assertion failed: `x`."
+    assert msg["test_assert_eq"] == "assertion `x == y` failed.\nx: 5\ny: 6"
+    assert msg["test_assert_message"] == "Another identifiable and meaningful error message"
+    # a tuple with values that are not short strings is kept whole
+    assert msg["test_panic_decoding"].startswith("(0x7b ('{'), 0x616161 ('aaa'), 0x8000")
+    assert report.summary == (2, 6)
 
-    assert result.ok and result.tests is not None
-    assert (result.tests.passed, result.tests.failed) == (0, 3)
-    assert result.errors[0].file == "tests.cairo" and result.errors[0].line == 16
-    assert stand_in.calls("cairo-test") == []
+
+@pytest.mark.parametrize("version", ["0.49.0", "0.63.0"])
+def test_recorded_snforge_tests_that_do_not_compile(tmp_path: Path, version: str) -> None:
+    sealed = seal(COUNTER, FUZZ_TESTS)
+    where = Where(tmp_path, sealed)
+    marker_line = sealed.source[: sealed.source.index(sealed.marker or "")].count("\n") + 1
+    _, stdout, _ = recorded(
+        f"snforge_build_error_{version}.txt", PKG=str(tmp_path), **{"TESTS:1": str(marker_line + 1)}
+    )
+    out = parse_build_output(stdout, "", where)
+    assert not parse_snforge(out.text).ran
+    (err,) = out.errors
+    assert (err.file, err.line, err.col) == ("tests.cairo", 1, 1)
+    assert err.message.startswith("Plugin diagnostic: #[test] function with parameters must have #[fuzzer]")
+    assert "[ERROR] Failed to build test artifacts with Scarb" in out.text
+
+
+def test_recorded_snforge_semantic_error_and_warning_in_tests(tmp_path: Path) -> None:
+    tests = "use snforge_std::declare;\n" + "\n" * 17 + "#[test]\nfn t() {\n    let y = x;\n}\n"
+    sealed = seal(COUNTER, tests)
+    marker_line = sealed.source[: sealed.source.index(sealed.marker or "")].count("\n") + 1
+    _, stdout, _ = recorded(
+        "snforge_semantic_error_0.49.0.txt", PKG=str(tmp_path), **{"TESTS:21": str(marker_line + 21)}
+    )
+    out = parse_build_output(stdout, "", Where(tmp_path, sealed))
+    err, warn = out.diagnostics
+    assert (err.severity, err.code, err.file, err.line, err.col) == ("error", "E0006", "tests.cairo", 21, 13)
+    assert (warn.severity, warn.code, warn.file, warn.line, warn.col) == (
+        "warning",
+        "E0001",
+        "tests.cairo",
+        21,
+        9,
+    )
 
 
 @pytest.mark.parametrize(
-    ("fixture", "scarb", "cairo", "edition", "dev"),
+    ("fixture", "expected"),
     [
-        ("version.txt", "2.12.1", "2.12.1", "2024_07", {"cairo_test": "2.12.1", "assert_macros": "2.12.1"}),
-        ("version_2_8_4.txt", "2.8.4", "2.8.4", "2024_07", {"cairo_test": "2.8.4", "assert_macros": "2.8.4"}),
-        ("version_2_6_5.txt", "2.6.5", "2.6.4", "2023_11", {}),
+        ("version_scarb_2.12.1.txt", ScarbVersion("2.12.1", "2.12.1", "1.7.0")),
+        ("version_scarb_2.20.1.txt", ScarbVersion("2.20.1", "2.20.1", "1.7.0")),
     ],
 )
-def test_stand_in_scarb_manifest_follows_the_installed_version(
-    stand_in: StandIn, fixture: str, scarb: str, cairo: str, edition: str, dev: dict[str, str]
-) -> None:
-    stand_in.plan(**{"--version": {"stdout": fixture}}, build={"stdout": "build_ok.ndjson"})
-    backend = stand_in.backend()
-    result = backend.compile(CompileRequest(COUNTER, "contract"))
-
-    assert backend.version() == scarb and backend.cairo_version == cairo
-    assert result.backend_version == f"{scarb} (cairo {cairo})"
-    manifest = stand_in.calls("build")[0]["manifest"]
-    assert f'edition = "{edition}"' in manifest
-    assert f'starknet = "{cairo}"' in manifest
-    for name in ("cairo_test", "assert_macros"):
-        if name in dev:
-            assert f'{name} = "{dev[name]}"' in manifest
-        else:
-            assert name not in manifest
-    assert ("[dev-dependencies]" in manifest) == bool(dev)
+def test_recorded_version_output(fixture: str, expected: ScarbVersion) -> None:
+    assert parse_version_output(recorded(fixture)[1]) == expected
 
 
-def test_stand_in_scarb_version_runs_once(stand_in: StandIn) -> None:
-    stand_in.plan(build={"stdout": "build_ok.ndjson"})
-    backend = stand_in.backend()
-    assert backend.version() == "2.12.1"
-    backend.compile(CompileRequest(PROGRAM, "program"))
-    backend.compile(CompileRequest(PROGRAM, "program"))
-    assert len([c for c in stand_in.calls() if c["argv"] == ["--version"]]) == 1
-
-
-def test_stand_in_scarb_broken_version_raises_compiler_not_found(stand_in: StandIn) -> None:
-    stand_in.plan(**{"--version": {"stdout": "version_broken.txt", "exit": 1}})
-    with pytest.raises(CompilerNotFound) as info:
-        stand_in.backend().version()
-    assert "--version" in str(info.value) and "unrecognized subcommand" in str(info.value)
-    assert "Install Scarb" in str(info.value)
-
-
-def test_scarb_missing_raises_compiler_not_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-    backend = ScarbBackend(work_root=tmp_path / "work")
-    with pytest.raises(CompilerNotFound) as info:
-        backend.compile(CompileRequest(PROGRAM, "program"))
-    message = str(info.value)
-    assert "`scarb` on PATH" in message and str(empty) in message
-    assert "Install Scarb" in message and "https://docs.swmansion.com/scarb" in message
-
-    with pytest.raises(CompilerNotFound, match="the path"):
-        ScarbBackend(str(tmp_path / "nowhere" / "scarb"), work_root=tmp_path).version()
-
-
-def test_stand_in_scarb_parallel_calls_use_separate_target_slots(stand_in: StandIn) -> None:
-    stand_in.plan(build={"stdout": "build_ok.ndjson", "sleep": 1.0})
-    backend = stand_in.backend()
-    backend.version()
-    results = []
-    threads = [
-        threading.Thread(target=lambda: results.append(backend.compile(CompileRequest(PROGRAM, "program"))))
-        for _ in range(2)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(results) == 2 and all(r.ok for r in results)
-    targets = {Path(c["target"]) for c in stand_in.calls("build")}
-    assert targets == {stand_in.work / "target" / "0", stand_in.work / "target" / "1"}
-
-    stand_in.plan(build={"stdout": "build_ok.ndjson"})
-    backend.compile(CompileRequest(PROGRAM, "program"))  # a lone call reuses slot 0
-    assert Path(stand_in.calls("build")[-1]["target"]) == stand_in.work / "target" / "0"
-
-
-def test_stand_in_scarb_rejects_unsafe_dependency(stand_in: StandIn) -> None:
-    backend = stand_in.backend()
-    bad = CompileRequest(
-        COUNTER, "contract", dependencies=(("openzeppelin", '2.0.0"\n[scripts]\nbuild = "rm"'),)
-    )
-    with pytest.raises(ValueError, match="dependency"):
-        backend.compile(bad)
-    assert stand_in.calls("build") == []
-
-
-# -- the parsers on their own (no process) ----------------------------------------------------
-
-
-def test_version_output_parsing() -> None:
-    text = (FIXTURES / "version.txt").read_text()
-    assert parse_version_output(text) == ScarbVersion("2.12.1", "2.12.1")
+def test_version_output_variants() -> None:
     assert parse_version_output("scarb: 2.9.0-rc.1\ncairo: 2.9.0-rc.1\n") == ScarbVersion(
         "2.9.0-rc.1", "2.9.0-rc.1"
     )
     assert parse_version_output("scarb 2.12.1\n") is None
-
-
-def test_manifest_for_scarb_2_7_uses_the_old_assert_macros_version() -> None:
-    manifest = render_manifest("program", (), ScarbVersion("2.7.1", "2.7.1"))
-    assert 'cairo_test = "2.7.1"' in manifest and 'assert_macros = "0.1.0"' in manifest
-    assert 'edition = "2024_07"' in manifest and "starknet" not in manifest
+    assert parse_snforge_version(recorded("version_snforge_0.63.0.txt")[1]) == "0.63.0"
+    assert parse_snforge_version("error: nope") is None
 
 
 @pytest.mark.parametrize(
@@ -539,47 +472,504 @@ def test_manifest_for_scarb_2_7_uses_the_old_assert_macros_version() -> None:
         ("expected panic but finished successfully.", "expected panic but finished successfully."),
     ],
 )
-def test_panic_messages_are_decoded(raw: str, decoded: str) -> None:
+def test_cairo_test_panic_messages_are_decoded(raw: str, decoded: str) -> None:
+    """The shapes of cairo-lang-runner 2.16.0's `format_for_panic` (casm_run/mod.rs)."""
     assert decode_panic(raw) == decoded
 
 
-def test_test_output_without_gas_and_with_ignored_tests() -> None:
-    lines = parse_test_output(
+def test_snforge_failure_data_decoding() -> None:
+    assert decode_failure_data("(0x41 ('A'), 0x42 ('B'))") == "A, B"
+    assert decode_failure_data("0x0 ('')") == "0x0 ('')"
+    assert decode_failure_data('"multi\nline"') == "multi\nline"
+
+
+def test_cairo_test_failures_without_gas_ignored_and_failed_to_run() -> None:
+    """The line shapes of cairo-lang-test-runner 2.16.0 (`update_summary`, `run`): composed."""
+    report = parse_cairo_test(
         "running 3 tests\n"
-        "test answer::cairo_evals_tests::a ... ok\n"
-        "test answer::cairo_evals_tests::b ... ignored\n"
-        "test answer::cairo_evals_tests::c ... failed to run\n"
+        "test answer::m::a ... ok\n"
+        "test answer::m::b ... ignored\n"
+        "test answer::m::c ... failed to run\n"
         "failures:\n"
-        "   answer::cairo_evals_tests::c - Failed setting up runner.\n"
+        "   answer::m::c - Failed setting up runner.\n"
     )
-    assert lines.passed == ["answer::cairo_evals_tests::a"]
-    assert lines.failed == ["answer::cairo_evals_tests::c"]
-    assert lines.reasons == {"answer::cairo_evals_tests::c": "Failed setting up runner."}
+    assert {n: o.status for n, o in report.outcomes.items()} == {
+        "answer::m::a": "passed",
+        "answer::m::b": "ignored",
+        "answer::m::c": "failed",
+    }
+    assert report.outcomes["answer::m::c"].message == "Failed setting up runner."
 
 
-def test_structured_json_diagnostic_span_is_mapped(tmp_path: Path) -> None:
-    source, answer_lines = join_sources(COUNTER_BROKEN, COUNTER_TESTS)
-    lib = tmp_path / "src" / "lib.cairo"
-    offset = len(source[: source.index("step")].encode())
-    line = json.dumps(
+# -- the manifest, the lock file, the environment ----------------------------------------------------
+
+
+def test_manifest_for_cairo_test_and_snforge() -> None:
+    v = ScarbVersion("2.12.1", "2.12.1")
+    ct = render_manifest("contract", (("openzeppelin", "2.0.0"),), v, "cairo-test")
+    for line in (
+        'edition = "2024_07"',
+        'starknet = "2.12.1"',
+        'openzeppelin = "2.0.0"',
+        'cairo_test = "2.12.1"',
+        'assert_macros = "2.12.1"',
+        "[[target.starknet-contract]]",
+        "sierra = true",
+    ):
+        assert line in ct
+    assert "snforge" not in ct
+    sf = render_manifest("program", (), v, "snforge", "0.49.0")
+    for line in ('snforge_std = "0.49.0"', 'starknet = "2.12.1"', 'test = "snforge test"',
+                 'allow-prebuilt-plugins = ["snforge_std"]'):  # fmt: skip
+        assert line in sf
+    assert "cairo_test" not in sf and "[[target.starknet-contract]]" not in sf
+    old = render_manifest("program", (), ScarbVersion("2.7.1", "2.7.1"))
+    assert 'cairo_test = "2.7.1"' in old and 'assert_macros = "0.1.0"' in old
+    assert "[dev-dependencies]" not in render_manifest("program", (), ScarbVersion("2.6.5", "2.6.4"))
+    with pytest.raises(ValueError, match="dependency"):
+        render_manifest("contract", (("openzeppelin", '2"\n[scripts]\nbuild = "rm"'),), v)
+
+
+def test_lock_file_versions(tmp_path: Path) -> None:
+    lock = tmp_path / "Scarb.lock"
+    lock.write_text(
+        "# Code generated by scarb DO NOT EDIT.\nversion = 1\n\n"
+        '[[package]]\nname = "answer"\nversion = "0.1.0"\n\n'
+        '[[package]]\nname = "snforge_std"\nversion = "0.49.0"\nsource = "registry+https://scarbs.xyz/"\n'
+    )
+    assert read_lock(lock) == {"snforge_std": "0.49.0"}
+    assert read_lock(tmp_path / "missing.lock") == {}
+
+
+def test_scrubbed_environment() -> None:
+    env = scrubbed_env(
         {
-            "type": "diagnostic",
-            "severity": "error",
-            "message": "Identifier not found.",
-            "code": "E0006",
-            "file": str(lib),
-            "span": {"start": offset, "end": offset + 4},
+            "PATH": "/bin",
+            "HOME": "/h",
+            "SCARB_CACHE": "/c",
+            "SCARB_TARGET_DIR": "/elsewhere",
+            "OPENAI_API_KEY": "sk-x",
+            "CAIRO_EVALS_DSN": "postgresql://u:p@h/db",
+            "AWS_SECRET_ACCESS_KEY": "x",
+            "XDG_CACHE_HOME": "/x",
+            "HTTPS_PROXY": "http://proxy:3128",
         }
     )
-    parsed = parse_output(line + "\n", "", ScarbSource(lib, answer_lines, source))
-    (diag,) = parsed.diagnostics
-    assert (diag.code, diag.file, diag.line, diag.col) == ("E0006", "lib.cairo", 21, 50)
+    assert env["PATH"] == "/bin" and env["HOME"] == "/h" and env["SCARB_CACHE"] == "/c"
+    assert env["XDG_CACHE_HOME"] == "/x" and env["HTTPS_PROXY"] == "http://proxy:3128"
+    assert env["SCARB_OFFLINE"] == "1" and env["NO_COLOR"] == "1"
+    for secret in ("OPENAI_API_KEY", "CAIRO_EVALS_DSN", "AWS_SECRET_ACCESS_KEY", "SCARB_TARGET_DIR"):
+        assert secret not in env
+    assert "SCARB_OFFLINE" not in scrubbed_env({"PATH": "/bin"}, offline=False)
 
 
-def test_diagnostics_in_other_files_keep_their_path(tmp_path: Path) -> None:
-    source, answer_lines = join_sources(COUNTER, None)
-    lib = tmp_path / "src" / "lib.cairo"
-    dep = "/cache/registry/openzeppelin/src/lib.cairo"
-    line = json.dumps({"type": "error", "message": f"Oops.\n --> {dep}:3:7\n", "code": "E9"})
-    (diag,) = parse_output(line, "", ScarbSource(lib, answer_lines, source)).diagnostics
-    assert (diag.file, diag.line, diag.col) == (dep, 3, 7)
+# -- recorded output through the backend (stand-in tools) --------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["2.12.1", "2.20.1"])
+def test_recorded_cairo_test_run(stand_in: StandIn, monkeypatch: pytest.MonkeyPatch, version: str) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-leak")
+    stand_in.plan(
+        scarb__version={"fixture": f"version_scarb_{version}.txt"},
+        build=BUILD_OK,
+        cairo_test={"fixture": f"cairo_test_pass_scarb_{version}.txt"},
+    )
+    backend = stand_in.backend(memory_limit_gb=3)
+    result = backend.compile(CompileRequest(FIB, "program", tests=FIB_TESTS))
+
+    assert result.status == "ok" and result.ok and result.passed
+    assert result.tests is not None and (result.tests.passed, result.tests.failed) == (1, 0)
+    assert result.tests.gas == (("tests::it_works", 30510 if version == "2.12.1" else 29770),)
+    assert result.backend == "scarb" and result.cairo == version
+    assert result.backend_version == f"scarb {version} (Cairo {version}; snforge 0.49.0; tests: auto)"
+    assert any("tests run with scarb cairo-test" in n for n in result.notes)
+    assert (version == "2.20.1") == any("deprecated" in n for n in result.notes)
+
+    build, test = stand_in.calls("build")[0], stand_in.calls("cairo-test")[0]
+    marker = seal(FIB, FIB_TESTS).marker or ""
+    assert build["argv"][:2] == ["--json", "--offline"] and build["argv"][-1] == "build"
+    assert test["argv"][:1] == ["--offline"] and test["argv"][-3:-1] == ["cairo-test", "--filter"]
+    assert test["argv"][-1].startswith("cairo_evals_") and len(test["argv"][-1]) == len(marker)
+    assert f"mod {test['argv'][-1]} {{ use super::*;" in build["lib"]
+    for call in (build, test):
+        assert call["env"]["SCARB_OFFLINE"] == "1"  # reaches cairo-test's nested `scarb build`
+        assert "OPENAI_API_KEY" not in call["env"]
+        assert call["rlimit_as"] == 3 * 1024**3
+        assert (
+            Path(call["cwd"])
+            == Path(call["pkg"])
+            == stand_in.work / "ws" / Path(call["pkg"]).parent.name / "0"
+        )
+        assert not any("\n" in a or "fib" in a for a in call["argv"])
+    manifest = build["manifest"]
+    for line in ('name = "answer"', 'cairo_test = "' + version + '"', "[lib]"):
+        assert line in manifest
+    assert "starknet" not in manifest and "snforge" not in manifest  # a program, tests without snforge_std
+
+
+def test_recorded_tests_that_do_not_compile_against_the_answer(stand_in: StandIn) -> None:
+    stand_in.plan(build=BUILD_OK, cairo_test={"fixture": "cairo_test_build_error_scarb_2.20.1.txt"})
+    result = stand_in.backend().compile(CompileRequest(FEATURES, "program", tests=FIB_TESTS))
+
+    assert result.status == "ok" and result.ok and not result.passed
+    assert result.tests is not None and not result.tests.bound
+    assert (result.tests.passed, result.tests.failed) == (0, 1)
+    assert "Function not found." in result.tests.failures[0].message
+    assert any(d.code == "E0006" and d.line == 4 for d in result.errors)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "code", "col"),
+    [
+        ("check_syntax_error_scarb_2.12.1.txt", None, 14),
+        ("check_syntax_error_scarb_2.20.1.txt", "E1000", 14),
+        ("build_syntax_error_scarb_2.4.4.txt", None, 1),
+    ],
+)
+def test_recorded_answer_that_does_not_compile(
+    stand_in: StandIn, fixture: str, code: str | None, col: int
+) -> None:
+    stand_in.plan(build={"fixture": fixture})
+    result = stand_in.backend().compile(CompileRequest("not_a_keyword\n", "program", tests=FIB_TESTS))
+
+    assert result.status == "ok" and not result.ok and result.tests is None
+    (err,) = result.errors
+    assert (err.code, err.file, err.line, err.col) == (code, "lib.cairo", 1, col)
+    assert stand_in.calls("cairo-test") == []  # no test run on a broken answer
+
+
+def test_recorded_warning_is_not_a_failure(stand_in: StandIn) -> None:
+    stand_in.plan(build={"fixture": "build_warning_scarb_2.20.1.txt"})
+    result = stand_in.backend().compile(CompileRequest(UNUSED, "program"))
+    assert result.ok and result.status == "ok" and result.tests is None
+    (warning,) = result.diagnostics
+    assert (warning.severity, warning.code, warning.file, warning.line) == (
+        "warning",
+        "E0001",
+        "lib.cairo",
+        2,
+    )
+
+
+def test_recorded_snforge_run(stand_in: StandIn) -> None:
+    stand_in.plan(build=BUILD_OK, snforge={"fixture": "snforge_simple_package_0.49.0.txt"})
+    backend = stand_in.backend()
+    result = backend.compile(CompileRequest(COUNTER, "contract", tests=SIMPLE_TESTS))
+
+    assert result.status == "ok" and result.ok and not result.passed
+    tests = result.tests
+    # upstream's other tests (src/, contract::, ext_function_test::) are not the case's
+    assert tests is not None and (tests.passed, tests.failed) == (4, 2)
+    assert tests.failures == (
+        TestFailure("test_simple::test_failing", "failing check"),
+        TestFailure("test_simple::test_another_failing", "failing check"),
+    )
+    assert dict(tests.gas)["test_simple::test_two"] == 40000
+    assert any("tests run with snforge 0.49.0" in n for n in result.notes)
+
+    (run,) = stand_in.calls("snforge")
+    assert run["argv"][0] == "test" and run["argv"][1].startswith("cairo_evals_")
+    assert run["env"]["SCARB"] == shutil.which("scarb") and run["env"]["SCARB_OFFLINE"] == "1"
+    manifest = run["manifest"]
+    for line in (
+        'snforge_std = "0.49.0"',
+        'allow-prebuilt-plugins = ["snforge_std"]',
+        'test = "snforge test"',
+        'starknet = "2.12.1"',
+        "[[target.starknet-contract]]",
+    ):
+        assert line in manifest
+    assert "cairo_test" not in manifest
+    assert backend.toolchain()["snforge"] == "0.49.0"
+
+
+def test_recorded_snforge_should_panic_run(stand_in: StandIn) -> None:
+    stand_in.plan(
+        snforge__version={"fixture": "version_snforge_0.63.0.txt"},
+        build=BUILD_OK,
+        snforge={"fixture": "snforge_should_panic_0.63.0.txt"},
+    )
+    result = stand_in.backend().compile(CompileRequest(COUNTER, "contract", tests=SHOULD_PANIC_TESTS))
+    assert result.tests is not None and (result.tests.passed, result.tests.failed) == (7, 11)
+    reasons = dict((f.name, f.message) for f in result.tests.failures)
+    assert (
+        reasons["should_panic_test::expected_panic_but_didnt"] == "Expected to panic, but no panic occurred"
+    )
+    assert "snforge 0.63.0" in result.backend_version
+
+
+def test_recorded_snforge_run_with_tests_that_do_not_compile(stand_in: StandIn) -> None:
+    stand_in.plan(build=BUILD_OK, snforge={"fixture": "snforge_build_error_0.63.0.txt"})
+    result = stand_in.backend().compile(CompileRequest(COUNTER, "contract", tests=FUZZ_TESTS))
+    assert result.ok and result.status == "ok"
+    assert result.tests is not None and not result.tests.bound and result.tests.failed == 1
+    assert "#[test] function with parameters" in result.tests.failures[0].message
+    assert any(d.file == "tests.cairo" and d.line == 1 for d in result.errors)
+
+
+def test_recorded_test_that_did_not_run_is_a_failure(stand_in: StandIn) -> None:
+    tests = FIB_TESTS.replace(
+        "    #[test]\n    fn it_works",
+        "    #[test]\n    fn not_reported() {}\n\n    #[test]\n    fn it_works",
+    )
+    stand_in.plan(build=BUILD_OK, cairo_test={"fixture": "cairo_test_pass_scarb_2.12.1.txt"})
+    result = stand_in.backend().compile(CompileRequest(FIB, "program", tests=tests))
+    assert result.tests is not None and (result.tests.passed, result.tests.failed) == (1, 1)
+    assert result.tests.failures[0].name == "tests::not_reported"
+    assert "did not run" in result.tests.failures[0].message
+
+
+# -- choosing the test runner -------------------------------------------------------------------------
+
+
+def test_stand_in_runner_choice(stand_in: StandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    snforge_req = CompileRequest(COUNTER, "contract", tests=SIMPLE_TESTS)
+    plain_req = CompileRequest(FIB, "program", tests=FIB_TESTS)
+    auto = stand_in.backend()
+    assert auto.runner_for(snforge_req) == ("snforge", None)
+    assert auto.runner_for(plain_req) == ("cairo-test", None)
+    assert auto.runner_for(CompileRequest(FIB, "program")) == (None, None)
+    assert stand_in.backend(test_runner="snforge").runner_for(plain_req) == ("snforge", None)
+    forced = stand_in.backend(test_runner="cairo-test")
+    assert "snforge_std" in (forced.supports(snforge_req) or "")
+    monkeypatch.setenv("CAIRO_EVALS_TEST_RUNNER", "snforge")
+    assert stand_in.backend().test_runner == "snforge"
+    monkeypatch.setenv("CAIRO_EVALS_TEST_RUNNER", "pytest")
+    with pytest.raises(ValueError, match="CAIRO_EVALS_TEST_RUNNER"):
+        stand_in.backend()
+
+
+def test_stand_in_snforge_tests_without_snforge_are_unsupported(stand_in: StandIn) -> None:
+    stand_in.without_snforge()
+    backend = stand_in.backend()
+    req = CompileRequest(COUNTER, "contract", tests=SIMPLE_TESTS)
+    reason = backend.supports(req)
+    assert reason and "snforge" in reason and "Starknet Foundry" in reason
+    result = backend.compile(req)
+    assert result.status == "unsupported" and result.fault
+    assert backend.supports(CompileRequest(FIB, "program", tests=FIB_TESTS)) is None
+    assert "no snforge" in backend.version() and "snforge" not in backend.toolchain()
+
+
+# -- the warm workspace -------------------------------------------------------------------------------
+
+
+def test_stand_in_warm_workspace_is_prepared_once_and_reused(stand_in: StandIn) -> None:
+    lock = (
+        '[[package]]\nname = "answer"\nversion = "0.1.0"\n\n'
+        '[[package]]\nname = "openzeppelin_token"\nversion = "2.0.0"\n'
+    )
+    stand_in.plan(
+        prepare_fetch={"lock": lock},
+        build=BUILD_OK,
+        cairo_test={"fixture": "cairo_test_pass_scarb_2.12.1.txt"},
+    )
+    backend = stand_in.backend()
+    deps = (("openzeppelin", "2.0.0"),)
+    first = backend.compile(CompileRequest(FIB, "program", tests=FIB_TESTS, dependencies=deps))
+    pkg = Path(stand_in.calls("build")[0]["pkg"])
+    stale = pkg / "target" / "dev" / "answer_Old.contract_class.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
+    (pkg / "target" / "dev" / "incremental").mkdir()
+    second = backend.compile(CompileRequest(FIB, "program", tests=FIB_TESTS, dependencies=deps))
+
+    assert first.passed and second.passed
+    prep = [c["command"] for c in stand_in.calls(prepare=True)]
+    assert prep == ["fetch", "build", "build --test"]  # fetched and built once, offline first
+    assert all("--offline" in c["argv"] for c in stand_in.calls(prepare=True))
+    assert {c["pkg"] for c in stand_in.calls("build")} == {str(pkg)}  # the same slot both times
+    assert 'openzeppelin = "2.0.0"' in stand_in.calls("build")[0]["manifest"]
+    assert not stale.exists() and (pkg / "target" / "dev" / "incremental").is_dir()
+    assert backend.toolchain()["dep:openzeppelin_token"] == "2.0.0"
+    assert json.loads((pkg.parent / "ready.json").read_text())["resolved"] == {"openzeppelin_token": "2.0.0"}
+
+    backend.compile(CompileRequest(FIB, "program", tests=FIB_TESTS))  # another dependency set
+    assert len({Path(c["pkg"]).parent for c in stand_in.calls("build")}) == 2
+
+
+def test_stand_in_fetch_goes_online_only_when_offline_fails(stand_in: StandIn) -> None:
+    stand_in.plan(prepare_fetch={"exit": 1}, prepare_fetch_online={"exit": 0}, build=BUILD_OK)
+    result = stand_in.backend().compile(
+        CompileRequest(UNUSED, "program", dependencies=(("alexandria_math", "0.5.0"),))
+    )
+    assert result.ok
+    offline, online = stand_in.calls("fetch", prepare=True)
+    assert "--offline" in offline["argv"] and offline["env"]["SCARB_OFFLINE"] == "1"
+    assert "--offline" not in online["argv"] and "SCARB_OFFLINE" not in online["env"]
+
+
+def test_stand_in_failed_preparation_is_a_fault(stand_in: StandIn) -> None:
+    stand_in.plan(
+        prepare_fetch={"exit": 1, "stderr_text": "error: failed to query registry: network unreachable\n"}
+    )
+    backend = stand_in.backend()
+    req = CompileRequest(UNUSED, "program", dependencies=(("openzeppelin", "2.0.0"),))
+    result = backend.compile(req)
+    assert result.status == "crash" and result.fault and not result.ok
+    assert "network unreachable" in result.diagnostics[0].message
+    assert any("says nothing about the answer" in n for n in result.notes)
+    assert stand_in.calls("build", prepare=None) == []
+    stand_in.plan(build=BUILD_OK)  # the network is back: the next compile prepares again
+    assert backend.compile(req).ok
+
+
+def test_stand_in_fresh_package_per_case(stand_in: StandIn) -> None:
+    stand_in.plan(build=BUILD_OK)
+    backend = stand_in.backend(warm=False)
+    backend.compile(CompileRequest(UNUSED, "program"))
+    backend.compile(CompileRequest(UNUSED, "program"))
+    pkgs = [Path(c["pkg"]) for c in stand_in.calls("build")]
+    assert len(set(pkgs)) == 2 and all(p.parent == stand_in.work / "tmp" and not p.exists() for p in pkgs)
+
+
+def test_stand_in_parallel_compiles_take_separate_slots(stand_in: StandIn) -> None:
+    stand_in.plan(build={**BUILD_OK, "sleep": 1.0})
+    backend = stand_in.backend()
+    backend.compile(CompileRequest(UNUSED, "program"))  # prepares the workspace
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(backend.compile(CompileRequest(UNUSED, "program"))))
+        for _ in range(2)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 2 and all(r.ok for r in results)
+    slots = {Path(c["pkg"]).name for c in stand_in.calls("build")[1:]}
+    assert slots == {"0", "1"}
+    one = Path(stand_in.calls("build")[-1]["pkg"])
+    assert (one.parent / "1" / "Scarb.toml").is_file()  # the new slot got the manifest (and lock file)
+
+
+# -- faults --------------------------------------------------------------------------------------------
+
+
+def test_stand_in_timeout_kills_the_process_group(stand_in: StandIn) -> None:
+    stand_in.plan(build={**BUILD_OK, "sleep": 60, "spawn_child": True})
+    backend = stand_in.backend()
+    backend.version()
+    start = time.monotonic()
+    result = backend.compile(CompileRequest(COUNTER, "contract", tests=FIB_TESTS), timeout=2)
+
+    assert time.monotonic() - start < 2 + 5
+    assert result.status == "timeout" and result.fault and not result.ok
+    assert result.diagnostics[0].code == "timeout"
+    (call,) = stand_in.calls("build")
+    deadline = time.monotonic() + 5
+    while any(_alive(pid) for pid in call["pids"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(pid) for pid in call["pids"]), "scarb or its child outlived the call"
+
+
+def test_stand_in_timeout_during_tests_is_a_fault(stand_in: StandIn) -> None:
+    stand_in.plan(build=BUILD_OK, cairo_test={"sleep": 60})
+    result = stand_in.backend().compile(CompileRequest(FIB, "program", tests=FIB_TESTS), timeout=3)
+    assert result.status == "timeout" and result.fault and result.tests is None
+
+
+def test_stand_in_out_of_memory_is_a_fault(stand_in: StandIn) -> None:
+    stand_in.plan(
+        build={"stderr_text": "memory allocation of 8589934592 bytes failed\n", "signal": "SIGABRT"}
+    )
+    result = stand_in.backend().compile(CompileRequest(UNUSED, "program"))
+    assert result.status == "crash" and result.diagnostics[0].code == "memory"
+
+
+def test_stand_in_crash_is_a_fault(stand_in: StandIn) -> None:
+    stand_in.plan(build={"stderr_text": "thread 'main' panicked at scarb/src/…\n", "exit": 101})
+    result = stand_in.backend().compile(CompileRequest(UNUSED, "program"))
+    assert result.status == "crash" and result.diagnostics[0].code == "backend-crash"
+    assert "exited 101" in result.diagnostics[0].message and "panicked" in result.diagnostics[0].message
+
+
+def test_stand_in_manifest_error_is_a_fault(stand_in: StandIn) -> None:
+    """Scarb stops before compiling (no `compiling` status): not the answer's fault."""
+    line = json.dumps(
+        {"type": "error", "message": "failed to parse manifest at: /p/Scarb.toml\n\nCaused by:\n    oops"}
+    )
+    stand_in.plan(build={"exit": 1, "stdout_text": line + "\n"})
+    result = stand_in.backend().compile(CompileRequest(UNUSED, "program"))
+    assert result.status == "crash" and "failed to parse manifest" in result.diagnostics[0].message
+
+
+def test_stand_in_snforge_error_before_any_test_is_a_fault(stand_in: StandIn) -> None:
+    stand_in.plan(
+        build=BUILD_OK,
+        snforge={"exit": 2, "stderr_text": "[ERROR] Failed to find `universal-sierra-compiler` binary\n"},
+    )
+    result = stand_in.backend().compile(CompileRequest(COUNTER, "contract", tests=SIMPLE_TESTS))
+    assert result.status == "crash" and "universal-sierra-compiler" in result.diagnostics[0].message
+
+
+def test_stand_in_version_runs_once_and_broken_or_missing_scarb_says_how_to_install(
+    stand_in: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stand_in.plan(build=BUILD_OK)
+    backend = stand_in.backend()
+    backend.compile(CompileRequest(UNUSED, "program"))
+    backend.compile(CompileRequest(UNUSED, "program"))
+    assert (
+        len([c for c in stand_in.calls(prepare=None) if c["argv"] == ["--version"] and c["tool"] == "scarb"])
+        == 1
+    )
+
+    stand_in.plan(scarb__version={"stderr_text": "error: unrecognized subcommand\n", "exit": 1})
+    with pytest.raises(CompilerNotFound) as info:
+        stand_in.backend().version()
+    assert "unrecognized subcommand" in str(info.value) and "Install Scarb" in str(info.value)
+
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    with pytest.raises(CompilerNotFound) as info:
+        ScarbBackend(work_root=tmp_path / "w").compile(CompileRequest(UNUSED, "program"))
+    assert "`scarb` on PATH" in str(info.value) and "https://docs.swmansion.com/scarb" in str(info.value)
+    with pytest.raises(CompilerNotFound, match="the path"):
+        ScarbBackend(str(tmp_path / "nowhere" / "scarb"), work_root=tmp_path).version()
+
+
+def test_stand_in_rejects_unsafe_dependency(stand_in: StandIn) -> None:
+    with pytest.raises(ValueError, match="dependency"):
+        stand_in.backend().compile(CompileRequest(COUNTER, "contract", dependencies=(("oz", '2"\nx = "y'),)))
+    assert stand_in.calls("build", prepare=None) == []
+
+
+def test_memory_limit_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CAIRO_EVALS_SCARB_MEMORY_GB", "0")
+    assert ScarbBackend(work_root=tmp_path).memory_limit is None
+    monkeypatch.delenv("CAIRO_EVALS_SCARB_MEMORY_GB")
+    assert ScarbBackend(work_root=tmp_path).memory_limit == 12 * 1024**3
+    assert resource.RLIMIT_AS  # the limit that run_process sets in the child
+
+
+# -- the real tools (pytest -m scarb) -----------------------------------------------------------------
+
+real_scarb = pytest.mark.skipif(shutil.which("scarb") is None, reason="`scarb` is not on PATH")
+
+
+@pytest.mark.scarb
+@real_scarb
+def test_real_scarb_pass_fail_and_unbound(tmp_path: Path) -> None:
+    backend = ScarbBackend(work_root=tmp_path / "work", test_runner="cairo-test")
+    ok = backend.compile(CompileRequest(FIB, "program", tests=FIB_TESTS), timeout=600)
+    assert ok.status == "ok" and ok.passed, ok
+    assert ok.tests is not None and ok.tests.gas and ok.tests.gas[0][0] == "tests::it_works"
+
+    wrong = backend.compile(
+        CompileRequest(FIB.replace("a\n}", "b\n}"), "program", tests=FIB_TESTS), timeout=600
+    )
+    assert wrong.ok and wrong.tests is not None and wrong.tests.failures[0].message == "it works!"
+
+    broken = backend.compile(
+        CompileRequest(FIB.replace("let temp = b;", "let temp = c;"), "program", tests=FIB_TESTS), timeout=600
+    )
+    assert broken.status == "ok" and not broken.ok
+    assert any(d.code == "E0006" and d.file == "lib.cairo" and d.line == 6 for d in broken.errors)
+
+    unbound = backend.compile(
+        CompileRequest(FIB.replace("fib", "fibonacci"), "program", tests=FIB_TESTS), timeout=600
+    )
+    assert unbound.ok and unbound.tests is not None and not unbound.tests.bound
+    assert any(d.file == "tests.cairo" for d in unbound.errors)

@@ -8,8 +8,8 @@ Both print Cairo's own diagnostic format::
                                           ^
 
 Positions are never fields: they are parsed out of the ` --> path:line:col` line.
-The answer and the case's tests are compiled as one file (`answer + "\\n" + tests`), so a
-line past the answer's last line is mapped back to `tests.cairo`.
+The answer and the case's sealed tests are compiled as one file (`seal.seal`), so a line is
+mapped back to `lib.cairo` (the answer) or `tests.cairo` by the `locate` the caller passes.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from ._types import Diagnostic
 LOCATION = re.compile(r"^\s*--> (?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+)", re.M)
 HEADER = re.compile(r"^[ \t]*(?P<sev>error|warning|warn)(?:\[(?P<code>\w+)\])?: (?P<msg>.*)$", re.M)
 CARETS = re.compile(r"^\s*\^[*^]*\^?\s*$")
-TEST_MODULE = re.compile(r"\bmod\s+tests\b")
-HARNESS_TEST_MODULE = "cairo_evals_tests"
 
 
 def split_blocks(text: str) -> Iterator[str]:
@@ -87,26 +85,3 @@ def parse_text(text: str, answer_lines: int, *, recovered: bool = False) -> list
     """Every diagnostic in a compiler's text output."""
     found = (parse_block(b, answer_lines, recovered=recovered) for b in split_blocks(text))
     return [d for d in found if d is not None]
-
-
-def harness_tests(tests: str) -> str:
-    """The case's test module renamed to `cairo_evals_tests`, so that an answer that brings its
-    own `mod tests` does not clash with it, and a test filter can run ours only."""
-    return TEST_MODULE.sub(f"mod {HARNESS_TEST_MODULE}", tests, count=1)
-
-
-def join_sources(code: str, tests: str | None) -> tuple[str, int]:
-    """The single source file the backends compile, and the answer's line count."""
-    code = code.rstrip("\n") + "\n"
-    answer_lines = code.count("\n")
-    if tests is None:
-        return code, answer_lines
-    return code + harness_tests(tests).rstrip("\n") + "\n", answer_lines
-
-
-TEST_FN = re.compile(r"#\[test\](?:\s*#\[[^\]]*\])*\s*fn\s+(\w+)")
-
-
-def test_names(tests: str) -> list[str]:
-    """The `#[test]` functions of a test module, in order."""
-    return TEST_FN.findall(tests)

@@ -1,65 +1,78 @@
-"""The Scarb backend: today's Cairo compiler, as real users run it.
+"""The Scarb backend: the user's own Scarb (2.12–2.20 in the field) and, for snforge suites, their
+Starknet Foundry (`snforge` 0.49 and later).
 
-One call = one fresh temporary Scarb package that we write ourselves::
+**What runs.** For each compile the answer and the case's sealed tests (`seal.seal`, wrapped in a
+random `#[cfg(test)] mod cairo_evals_<hex>`) become `src/lib.cairo` of a package whose
+`Scarb.toml` we write (the model never supplies one). Then:
 
-    <work_root>/tmp/answer-XXXX/Scarb.toml       our manifest (never the answer's)
-    <work_root>/tmp/answer-XXXX/src/lib.cairo    answer + the case's tests (`join_sources`)
+1. `scarb --json --offline build` judges the answer. It never compiles `#[cfg(test)]` code, so its
+   errors are always the answer's own.
+2. With tests, the case's tests run, filtered to the marker:
+   - **cairo-test**: `scarb --offline cairo-test --filter <marker>` (a substring of the full test
+     path), text output `test <path> ... ok (gas usage est.: N)`;
+   - **snforge**: `snforge test <marker>` (also a substring filter), text output
+     `[PASS] <path> (l1_gas: ~0, l1_data_gas: ~0, l2_gas: ~N)`, `[FAIL] <path>` + `Failure data:`,
+     `Tests: N passed, M failed, …`. snforge has no machine-readable output.
 
-then ``scarb --json --offline build`` and, when the case has tests and the answer built,
-``scarb --offline cairo-test --filter cairo_evals_tests::``. The package folder is deleted
-after the call. Nothing from the answer is ever used as a path, a manifest or an argument:
-it only ever reaches Scarb as the contents of ``src/lib.cairo``.
+   `test_runner` chooses: `auto` (the default) picks snforge when `snforge` is on PATH and the
+   case's tests use `snforge_std`, cairo-test otherwise; `snforge` and `cairo-test` force one.
+   With snforge, `declare`/`deploy`/dispatcher tests work, which also checks the contract's ABI.
 
-Sharing between calls:
+**Warm workspace.** Dependencies are not rebuilt per case. One package per (Scarb, Cairo,
+snforge, test runner, kind, dependency set) lives in `<cache>/scarb/ws/<key>/<slot>/`; it is
+prepared once (`scarb fetch`, online only when the offline attempt fails, then a build that
+compiles the dependencies into its target folder and writes `Scarb.lock`). A compile takes a free
+slot (a file lock, across threads and processes), swaps in its `src/lib.cairo`, removes the
+previous case's artifacts, and runs with `--offline` and `SCARB_OFFLINE=1` (which also reaches the
+nested `scarb build` of cairo-test and snforge, where `--offline` does not). `warm=False` gives
+the old behaviour, a fresh package per case, for comparison (benchmarks/README.md).
 
-* ``SCARB_CACHE=<work_root>/cache``: downloaded and unpacked dependencies (e.g. OpenZeppelin)
-  are shared by every call. Resolution is ``--offline``: a dependency that is not in that
-  cache yet makes Scarb fail before compiling (status ``crash``, code ``scarb-setup``); fill
-  the cache once with `ScarbBackend.fetch`.
-* ``--target-dir <work_root>/target/<slot>``: a slot is a small number held with a file lock
-  for the length of one call, so concurrent calls (threads, xdist workers) never share a
-  target folder (Scarb locks it) but compiled dependencies are reused call after call.
+**Verdicts and faults.** A harness timeout, a Scarb that crashes or is killed, a toolchain that
+cannot fetch or resolve dependencies: `results.fault_result` (status timeout/crash, never cached,
+never a verdict). Tests that do not compile against a building answer: `results.unbound`.
 
-Output formats (from Scarb's and the Cairo test runner's own sources and tests; see
-``tests/fixtures/scarb/README.md``):
+**Subprocess hygiene.** Scarb and snforge run with a scrubbed environment (PATH, HOME, locale,
+temp dirs, `SCARB_*` and `SNFORGE_*`, XDG and Rust/asdf install dirs, proxies and CA settings; no
+API keys, DSNs or cloud credentials), in their own session (a timeout kills the whole group),
+and under an address-space limit (`RLIMIT_AS`, set with `resource.setrlimit` in the child before
+`exec`; default 12 GiB, `CAIRO_EVALS_SCARB_MEMORY_GB` or `memory_limit=` change it, 0 disables).
 
-* ``scarb --version``: ``scarb 2.12.1 (40d114d1e 2025-08-26)`` / ``cairo: 2.12.1 (…)`` /
-  ``sierra: 1.7.0``.
-* ``--json`` build output is NDJSON: ``{"status":"compiling","message":"answer v0.1.0 (…)"}``,
-  ``{"type":"warn","message":"Unused variable…\\n --> …/src/lib.cairo:2:9\\n…","code":"E0001"}``,
-  ``{"type":"error","message":"could not compile `answer` due to previous error"}``,
-  ``{"status":"finished",…}``; exit code 1 on errors. Positions are parsed out of the
-  message's `` --> path:line:col`` line. Scarb's newest structured form
-  (``{"type":"diagnostic","severity":…,"file":…,"span":{"start":…,"end":…}}``, byte
-  offsets) is understood too.
-* ``cairo-test`` prints text: ``test answer::cairo_evals_tests::foo ... ok (gas usage est.: 1)``,
-  ``... fail (…)``, then ``failures:`` with ``   <name> - Panicked with 0x… ('msg').`` and
-  ``test result: …`` (on failure ``Error: test result: FAILED. …`` on stderr, exit code 1).
-  Test-compile errors print in text mode as ``error[E0006]: Identifier not found.`` +
-  `` --> …/src/lib.cairo:19:30``.
+**Output formats** (from Scarb's and Starknet Foundry's own test expectations; fixtures in
+`tests/fixtures/scarb/`, each naming its source and version):
+
+- `scarb --version`: `scarb 2.12.1 (…)`, `cairo: 2.12.1 (…)`, `sierra: 1.7.0`.
+- `--json`: `{"status":"compiling",…}`, `{"type":"error"|"warn","message":"…\\n --> path:l:c\\n…",
+  "code":"E0006"}` (Scarb ≥ 2.5; `code` since 2.8/2.9) and, from Scarb ≤ 2.4,
+  `{"type":"diagnostic","message":"error: …"}` (severity in the message's own header).
+- Text mode (cairo-test's and snforge's nested builds): `error[E0006]: Identifier not found.`,
+  ` --> …/src/lib.cairo:19:30`, `warn[E0001]: …`, `error: could not compile `x` due to …`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+import tomllib
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from filelock import FileLock
 from filelock import Timeout as LockTimeout
 
 from ..paths import cache_dir
+from . import diagnostics as dx
 from ._types import (
     CompileRequest,
     CompileResult,
@@ -69,80 +82,103 @@ from ._types import (
     TestFailure,
     TestRun,
 )
-from .diagnostics import (
-    HARNESS_TEST_MODULE,
-    LOCATION,
-    join_sources,
-    parse_block,
-    split_blocks,
-    test_names,
-)
+from .pool import Reply
+from .results import fault_result, unbound
+from .seal import Sealed, seal
+
+TestRunner = Literal["auto", "snforge", "cairo-test"]
+TEST_RUNNERS: tuple[str, ...] = ("auto", "snforge", "cairo-test")
+TEST_RUNNER_ENV = "CAIRO_EVALS_TEST_RUNNER"
+MEMORY_ENV = "CAIRO_EVALS_SCARB_MEMORY_GB"
+DEFAULT_MEMORY_GB = 12.0
 
 INSTALL_HINT = (
-    "Install Scarb 2.8 or newer (https://docs.swmansion.com/scarb/download.html; e.g. "
-    "`curl --proto '=https' --tlsv1.2 -sSf https://docs.swmansion.com/scarb/install.sh | sh`, "
-    "or `asdf plugin add scarb && asdf install scarb 2.12.1`), check that `scarb --version` "
-    "works in this shell, or pass the executable's path "
-    "(ScarbBackend(executable=...)); --compiler wasm uses the embedded compiler instead."
+    "Install Scarb (https://docs.swmansion.com/scarb/download.html; e.g. "
+    "`curl --proto '=https' --tlsv1.2 -sSf https://sh.starkup.sh | sh`, or "
+    "`asdf plugin add scarb && asdf install scarb 2.12.1`), check that `scarb --version` works in "
+    "this shell, or pass the executable's path (ScarbBackend(executable=...)); "
+    "--compiler native or wasm use the embedded compilers instead."
+)
+SNFORGE_HINT = (
+    "install Starknet Foundry (https://foundry-rs.github.io/starknet-foundry/; e.g. starkup, or "
+    "`asdf plugin add starknet-foundry && asdf install starknet-foundry 0.49.0`)"
 )
 PACKAGE_NAME = "answer"
-TEST_FILTER = f"{HARNESS_TEST_MODULE}::"
 MAX_SLOTS = 64
 VERSION_TIMEOUT_S = 30.0
+PREPARE_TIMEOUT_S = 1800.0
 OUTPUT_TAIL = 1500
+LAYOUT = "2"  # bump when the workspace's layout or manifest rules change (new workspaces)
 
+SNFORGE_STD = re.compile(r"\bsnforge_std\b")
 VERSION_LINE = re.compile(
-    r"^(?P<tool>scarb|cairo):?\s+(?P<ver>\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)",
+    r"^(?P<tool>scarb|cairo|sierra|snforge):?\s+(?P<ver>\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?)",
     re.M,
 )
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 DEP_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 DEP_SPEC = re.compile(r"^[0-9A-Za-z.*^~<>=, +-]+$")
-COMPILING_TEXT = re.compile(r"^\s*(?:Compiling|Checking)\s", re.M)
+COMPILING = re.compile(r"^\s*(?:Compiling|Checking)\s", re.M)
 SUMMARY_NOISE = re.compile(r"^(?:could not (?:compile|check) `|test result: )")
-MESSAGE_END = re.compile(  # where an unlocated text message ends and Scarb's progress resumes
-    r"^(?:\s*(?:Compiling|Checking|Finished|Running|Testing)\s|running \d+ tests?|test |"
-    r"testing |failures:)"
+MESSAGE_END = re.compile(  # where an unlocated text message ends and the tool's progress resumes
+    r"^(?:\s*(?:Compiling|Checking|Finished|Running|Testing|Collected)\s|running \d+ tests?|test |"
+    r"\[(?:PASS|FAIL|IGNORE|ERROR|WARNING)\]|failures:)"
 )
-TEST_LINE = re.compile(
-    r"^test (?P<name>\S+) \.\.\. (?P<status>ok|fail|FAILED|failed to run|ignored|mismatch)\b"
+OOM = re.compile(r"memory allocation of \d+ bytes failed|out of memory|Cannot allocate memory", re.I)
+
+# cairo-test (cairo-lang-test-runner): `test <path> ... ok (gas usage est.: 30510)`, `failures:`,
+# `   <path> - Panicked with 0x… ('msg').`, `test result: ok. 1 passed; 0 failed; 0 ignored; …`.
+CT_LINE = re.compile(
+    r"^test (?P<name>\S+) \.\.\. (?P<status>ok|fail|failed to run|ignored)\b"
+    r"(?:\s*\(gas usage est\.: (?P<gas>\d+)\))?"
 )
-TEST_SUMMARY = re.compile(
-    r"test result: (?:ok|FAILED)\. (?P<passed>\d+) passed; (?P<failed>\d+) failed", re.I
-)
-FAILURE_ENTRY = re.compile(r"^\s+(?P<name>\S+::\S+) - (?P<msg>.*)$")
+CT_SUMMARY = re.compile(r"test result: (?:ok|FAILED)\. (?P<passed>\d+) passed; (?P<failed>\d+) failed", re.I)
+CT_FAILURE = re.compile(r"^\s+(?P<name>\S+::\S+) - (?P<msg>.*)$")
 PANIC_PREFIX = re.compile(r"^\s*panicked with\s+(?P<body>.*?)\s*$", re.I | re.S)
 PANIC_ITEM = re.compile(r"\('(?P<short>.*?)'\)(?=[\s,)\]]|$)|\"(?P<bytes>[^\"]*)\"", re.S)
 
+# snforge (forge-runner `messages.rs`, `tests_summary.rs`): `[PASS] <path> (l1_gas: ~0, …, l2_gas: ~N)`
+# (before 0.3x: `(gas: ~N)`; fuzzed: `(runs: 256, l1_gas: {…}, …)`), `[FAIL] <path>`, blank,
+# `Failure data:`, the data indented by 4; `[IGNORE] <path>`; `Tests: 9 passed, 2 failed, 2 ignored,
+# 0 filtered out`; build failures end with `[ERROR] Failed to build test artifacts with Scarb: …`.
+SF_LINE = re.compile(r"^\[(?P<status>PASS|FAIL|IGNORE)\] (?P<name>\S+)(?P<rest>.*)$")
+SF_GAS = re.compile(r"\bl2_gas: ~(?P<l2>\d+)|\(gas: ~(?P<old>\d+)\)")
+SF_SUMMARY = re.compile(r"^Tests: (?P<passed>\d+) passed, (?P<failed>\d+) failed, (?P<ignored>\d+) ignored")
+SF_ERROR = re.compile(r"^\[ERROR\] (?P<msg>.*)$", re.M)
+FELT_ITEM = re.compile(r"0x[0-9a-fA-F]+(?: \('(?P<short>(?:[^'\\]|\\.)*)'\))?")
 
-# -- versions and the manifest -------------------------------------------------------------
+
+# -- versions ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ScarbVersion:
-    """What `scarb --version` says.
-
-    Attributes:
-        scarb: Scarb's version, e.g. "2.12.1".
-        cairo: the bundled Cairo compiler's version (which versions `starknet` and
-            `cairo_test`), e.g. "2.12.1".
-    """
+    """What `scarb --version` says: Scarb's version and its bundled Cairo's (and Sierra's)."""
 
     scarb: str
     cairo: str
+    sierra: str | None = None
 
     def render(self) -> str:
-        """The backend version recorded with each verdict: "2.12.1 (cairo 2.12.1)"."""
         return f"{self.scarb} (cairo {self.cairo})"
 
 
+def _versions(text: str) -> dict[str, str]:
+    return {m["tool"]: m["ver"] for m in VERSION_LINE.finditer(ANSI.sub("", text))}
+
+
 def parse_version_output(text: str) -> ScarbVersion | None:
-    """The Scarb and Cairo versions from `scarb --version` output, or None if either is
-    missing. Accepts `tool version` and `tool: version` lines, as Scarb's own parser does."""
-    found = {m["tool"]: m["ver"] for m in VERSION_LINE.finditer(ANSI.sub("", text))}
+    """Scarb's, Cairo's and Sierra's versions from `scarb --version`, or None without the first two.
+    Accepts `tool version` and `tool: version` lines, as Scarb's own parser does."""
+    found = _versions(text)
     if "scarb" not in found or "cairo" not in found:
         return None
-    return ScarbVersion(scarb=found["scarb"], cairo=found["cairo"])
+    return ScarbVersion(found["scarb"], found["cairo"], found.get("sierra"))
+
+
+def parse_snforge_version(text: str) -> str | None:
+    """`snforge 0.49.0` (clap's `--version`) -> "0.49.0"."""
+    return _versions(text).get("snforge")
 
 
 def version_tuple(version: str) -> tuple[int, int, int]:
@@ -153,45 +189,57 @@ def version_tuple(version: str) -> tuple[int, int, int]:
     return int(core[1]), int(core[2]), int(core[3])
 
 
-def render_manifest(
-    kind: Kind,
-    dependencies: Sequence[tuple[str, str]],
-    version: ScarbVersion,
-) -> str:
-    """Our own `Scarb.toml` for one call, written for the installed Scarb.
+# -- the manifest ------------------------------------------------------------------------------
 
-    Version-aware parts (thresholds from Scarb's changelog and sources):
 
-    * `edition = "2024_07"` from Scarb 2.7 (which introduced it); `"2023_11"` before.
-    * `[dev-dependencies] cairo_test = "<cairo version>"` from Scarb 2.7, when the test
-      runner became an explicit plugin package (`scarb new` adds it since then); older
-      Scarb has it built in and rejects the unknown package.
-    * `assert_macros` (the `assert_eq!` family used by tests): pinned to the Scarb version
-      from 2.8.0; `"0.1.0"` on 2.7.x; absent before.
-    * Contracts get `starknet = "<cairo version>"` and a `[[target.starknet-contract]]`
-      target (`sierra = true`) next to `[lib]`; programs get `[lib]` only.
-
-    `dependencies` are the suite's `(name, version-spec)` pairs (e.g. `("openzeppelin",
-    "2.0.0")`); they come last and win over ours on a name clash.
-
-    Raises:
-        ValueError: a dependency name or version spec that is not a plain Scarb package
-            name / version requirement (nothing else is ever written into the manifest).
-    """
-    scarb = version_tuple(version.scarb)
-    deps: dict[str, str] = {}
-    if kind == "contract":
-        deps["starknet"] = version.cairo
+def check_dependencies(dependencies: Sequence[tuple[str, str]]) -> None:
+    """Raise ValueError unless every dependency is a plain Scarb package name and version
+    requirement: nothing else is ever written into a manifest."""
     for name, spec in dependencies:
         if not DEP_NAME.match(name) or not DEP_SPEC.match(spec):
             raise ValueError(
                 f"dependency {name!r} = {spec!r}: expected a Scarb package name "
                 '([a-z_][a-z0-9_]*) and a version requirement such as "2.0.0"'
             )
-        deps[name] = spec
+
+
+def render_manifest(
+    kind: Kind,
+    dependencies: Sequence[tuple[str, str]],
+    version: ScarbVersion,
+    runner: str = "cairo-test",
+    snforge: str | None = None,
+) -> str:
+    """Our `Scarb.toml`, written for the installed Scarb and the test runner.
+
+    - `edition = "2024_07"` from Scarb 2.7 (which introduced it), `"2023_11"` before.
+    - cairo-test: `cairo_test = "<Cairo version>"` as a dev-dependency from Scarb 2.7 (when the
+      runner became a package; older Scarb rejects it).
+    - snforge: `snforge_std = "<snforge version>"` (snforge wants its own version), with
+      `[tool.scarb] allow-prebuilt-plugins = ["snforge_std"]` so Scarb uses the prebuilt
+      `snforge_scarb_plugin` instead of building it with cargo, and `[scripts] test`, as
+      `snforge new` writes them.
+    - `assert_macros` (the `assert_eq!` family) pinned to Scarb's version from 2.8.0, `"0.1.0"` on
+      2.7.x, absent before.
+    - Contracts: `starknet = "<Cairo version>"` and `[[target.starknet-contract]] sierra = true`;
+      with snforge every package depends on `starknet` (snforge_std does).
+    - The suite's `dependencies` come last and win on a name clash.
+
+    Raises:
+        ValueError: a dependency that is not a plain name and version requirement.
+    """
+    check_dependencies(dependencies)
+    scarb = version_tuple(version.scarb)
+    deps: dict[str, str] = {}
+    if kind == "contract" or runner == "snforge":
+        deps["starknet"] = version.cairo
+    deps.update(dict(dependencies))
     dev: dict[str, str] = {}
-    if scarb >= (2, 7, 0):
+    if runner == "snforge":
+        dev["snforge_std"] = snforge or "*"
+    elif scarb >= (2, 7, 0):
         dev["cairo_test"] = version.cairo
+    if scarb >= (2, 7, 0):
         dev["assert_macros"] = version.scarb if scarb >= (2, 8, 0) else "0.1.0"
     for name in deps:
         dev.pop(name, None)
@@ -211,36 +259,114 @@ def render_manifest(
     lines += ["[lib]", ""]
     if kind == "contract":
         lines += ["[[target.starknet-contract]]", "sierra = true", ""]
+    if runner == "snforge":
+        lines += ["[scripts]", 'test = "snforge test"', ""]
+        lines += ["[tool.scarb]", 'allow-prebuilt-plugins = ["snforge_std"]', ""]
     return "\n".join(lines)
 
 
-# -- running Scarb -------------------------------------------------------------------------
+def read_lock(path: Path) -> dict[str, str]:
+    """`{package: version}` of every package in a `Scarb.lock` but our own (empty when unreadable)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+    out = {}
+    for pkg in data.get("package", []):
+        name, ver = pkg.get("name"), pkg.get("version")
+        if isinstance(name, str) and isinstance(ver, str) and name != PACKAGE_NAME:
+            out[name] = ver
+    return out
+
+
+# -- running a tool ----------------------------------------------------------------------------
+
+_KEEP = frozenset(
+    {
+        "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TERM",
+        "TMPDIR", "TEMP", "TMP", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN",
+        "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+        "http_proxy", "https_proxy", "no_proxy", "all_proxy",
+        "SSL_CERT_FILE", "SSL_CERT_DIR", "UNIVERSAL_SIERRA_COMPILER",
+    }
+)  # fmt: skip
+_KEEP_PREFIXES = ("SCARB_", "SNFORGE_", "LC_", "XDG_", "ASDF_")
+# Scarb variables that would point our calls at another package, target or output format.
+_OURS = frozenset(
+    {
+        "SCARB_TARGET_DIR", "SCARB_MANIFEST_PATH", "SCARB_PROFILE", "SCARB_UI_VERBOSITY",
+        "SCARB_OUTPUT_FORMAT", "SCARB_PACKAGES_FILTER", "SCARB_LOG", "SCARB_OFFLINE",
+    }
+)  # fmt: skip
+
+
+def scrubbed_env(source: dict[str, str] | None = None, *, offline: bool = True) -> dict[str, str]:
+    """The environment Scarb and snforge run with: what they need to find themselves, their
+    caches and the network, and nothing else (no API keys, database URLs, cloud credentials)."""
+    source = dict(os.environ) if source is None else source
+    env = {k: v for k, v in source.items() if (k in _KEEP or k.startswith(_KEEP_PREFIXES)) and k not in _OURS}
+    env["NO_COLOR"] = "1"
+    env["CLICOLOR"] = "0"
+    if offline:
+        env["SCARB_OFFLINE"] = "1"  # reaches cairo-test's and snforge's nested `scarb build`
+    return env
+
+
+def memory_limit_bytes(explicit: float | None = None) -> int | None:
+    """The address-space limit for Scarb's processes: `explicit` GiB, else $CAIRO_EVALS_SCARB_MEMORY_GB,
+    else 12 GiB; 0 means none."""
+    gb = explicit
+    if gb is None:
+        try:
+            gb = float(os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_GB))
+        except ValueError:
+            gb = DEFAULT_MEMORY_GB
+    return int(gb * 1024**3) if gb > 0 else None
 
 
 @dataclass(frozen=True)
 class ProcessResult:
-    """One finished (or killed) Scarb process."""
+    """One finished (or killed) process."""
 
     returncode: int | None
     stdout: str
     stderr: str
     timed_out: bool
 
+    @property
+    def out_of_memory(self) -> bool:
+        return bool(self.returncode is not None and self.returncode < 0 and OOM.search(self.stderr))
+
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     """SIGKILL the process and everything it started (it leads its own session)."""
-    if os.name == "posix":
-        with suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
     with suppress(ProcessLookupError):
         proc.kill()
 
 
-def run_process(args: Sequence[str], cwd: Path, env: dict[str, str], timeout: float) -> ProcessResult:
-    """Run one command (list args, no shell) in its own process group.
+def _rlimit(limit: int | None) -> Callable[[], None] | None:
+    if limit is None:
+        return None
 
-    On timeout (or any interruption) the whole group is killed with SIGKILL, so helper
-    processes Scarb started (its extensions, the test runner) do not outlive the call.
+    def apply() -> None:  # runs in the child between fork and exec: one syscall, no locks
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
+
+
+def run_process(
+    args: Sequence[str],
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float,
+    memory_limit: int | None = None,
+) -> ProcessResult:
+    """Run one command (list args, no shell) in its own session under an address-space limit.
+
+    On timeout (or any interruption) the whole group is killed with SIGKILL, so the processes
+    Scarb starts (its extensions, the test runner, snforge's scarb) do not outlive the call.
 
     Raises:
         FileNotFoundError / PermissionError: the executable cannot be started.
@@ -252,7 +378,8 @@ def run_process(args: Sequence[str], cwd: Path, env: dict[str, str], timeout: fl
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        start_new_session=os.name == "posix",
+        start_new_session=True,
+        preexec_fn=_rlimit(memory_limit),  # one setrlimit call in the child (see the module docs)
     )
     timed_out = False
     try:
@@ -281,11 +408,9 @@ def run_process(args: Sequence[str], cwd: Path, env: dict[str, str], timeout: fl
 
 
 @contextmanager
-def target_slot(root: Path) -> Iterator[Path]:
-    """A `--target-dir` no concurrent call is using: `<root>/<n>` for the lowest free `n`,
-    held with a file lock (across threads and processes) until the block ends. Reusing
-    small numbers keeps compiled dependencies warm without ever sharing a folder Scarb
-    would lock."""
+def slot(root: Path) -> Iterator[Path]:
+    """`<root>/<n>` for the lowest `n` no concurrent call holds (a file lock, across threads and
+    processes), until the block ends. Small numbers are reused, so their builds stay warm."""
     root.mkdir(parents=True, exist_ok=True)
     for n in range(MAX_SLOTS):
         lock = FileLock(str(root / f"{n}.lock"))
@@ -301,21 +426,20 @@ def target_slot(root: Path) -> Iterator[Path]:
     yield root / f"p{os.getpid()}-{threading.get_ident()}"  # more than MAX_SLOTS at once
 
 
-# -- parsing Scarb's output ----------------------------------------------------------------
+# -- reading Scarb's diagnostics ---------------------------------------------------------------
 
 
 @dataclass
-class ParsedOutput:
-    """What one Scarb run said.
+class BuildOutput:
+    """What one Scarb run said about the code.
 
     Attributes:
-        diagnostics: compiler diagnostics (located ones mapped to lib.cairo / tests.cairo)
-            and unlocated errors (manifest, resolution), in order.
-        notes: Scarb's own remarks that are not about the code (unlocated warnings).
+        diagnostics: compiler diagnostics (ours located in lib.cairo / tests.cairo, a dependency's
+            keeping its path) and unlocated errors (manifest, resolution), in order.
+        notes: the tools' remarks that are not about the code (unlocated warnings).
         text: everything that was not a JSON line (stdout then stderr), colour codes removed.
-        reached_compile: Scarb got as far as compiling the package (a `compiling` /
-            `checking` status); False means it failed while reading the manifest or
-            resolving dependencies.
+        reached_compile: Scarb got as far as compiling (a `compiling`/`checking` status); False
+            means it failed reading the manifest or resolving dependencies.
     """
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -323,134 +447,108 @@ class ParsedOutput:
     text: str = ""
     reached_compile: bool = False
 
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
 
-@dataclass(frozen=True)
-class _Source:
-    """The compiled file: where it is and how its lines split into answer and tests."""
 
-    lib_path: Path
-    answer_lines: int
-    text: str
+class Where:
+    """Maps a reported location to the case's files: our `src/lib.cairo` splits into the answer
+    (`lib.cairo`) and the sealed tests (`tests.cairo`); any other file keeps its own path."""
 
-    def is_ours(self, path: str) -> bool:
+    def __init__(self, pkg: Path, sealed: Sealed) -> None:
+        self.lib = os.path.realpath(pkg / "src" / "lib.cairo")
+        self.pkg = pkg
+        self.sealed = sealed
+
+    def ours(self, path: str) -> bool:
         candidate = Path(path)
         if not candidate.is_absolute():
-            candidate = self.lib_path.parent.parent / candidate
-        return os.path.realpath(candidate) == os.path.realpath(self.lib_path)
+            candidate = self.pkg / candidate
+        return os.path.realpath(candidate) == self.lib
 
-
-def _locate(diag: Diagnostic, block: str, src: _Source) -> Diagnostic:
-    """`parse_block` maps every location by line; put back a foreign file's own path."""
-    loc = LOCATION.search(block)
-    if loc is None or src.is_ours(loc["file"]):
-        return diag
-    return replace(diag, file=loc["file"], line=int(loc["line"]), col=int(loc["col"]))
-
-
-def _line_col(text: str, byte_offset: int) -> tuple[int, int]:
-    """1-based line and column of a byte offset into `text` (UTF-8)."""
-    before = text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")
-    line = before.count("\n") + 1
-    return line, len(before) - (before.rfind("\n") + 1) + 1
-
-
-def json_diagnostic(obj: dict[str, Any], src: _Source) -> Diagnostic | None:
-    """One Diagnostic from one `--json` line, or None if the line is not a diagnostic.
-
-    `{"type": "error"|"warn", "message": ..., "code": ...}` messages carry no `error:`
-    header, so one is composed (severity from `type`) and handed to `parse_block`, which
-    finds the ` --> path:line:col` line and maps lines past the answer to tests.cairo.
-    A message without a location is kept whole (a manifest error's `Caused by:` lines are
-    the useful part). The structured `{"type": "diagnostic", ...}` form gives a byte span
-    instead, converted to line/column on our own source.
-    """
-    kind = obj.get("type")
-    message = ANSI.sub("", str(obj.get("message", ""))).strip("\n")
-    code = obj.get("code") or obj.get("error_code")
-    code = str(code) if code else None
-    if kind == "diagnostic":
-        severity = "warning" if str(obj.get("severity", "error")).startswith("warn") else "error"
-        diag = Diagnostic(severity, message.strip(), code=code)
-        file, span = obj.get("file"), obj.get("span")
-        if isinstance(file, str) and isinstance(span, dict) and "start" in span:
-            if src.is_ours(file):
-                line, col = _line_col(src.text, int(span["start"]))
-                where = (
-                    ("lib.cairo", line)
-                    if line <= src.answer_lines
-                    else ("tests.cairo", line - src.answer_lines)
-                )
-                return replace(diag, file=where[0], line=where[1], col=col)
-            return replace(diag, file=file)
-        return diag
-    if kind not in ("error", "warn", "warning"):
-        return None
-    severity = "error" if kind == "error" else "warning"
-    if LOCATION.search(message) is None:
-        return Diagnostic(severity, message.strip(), code=code)
-    block = f"{severity}: {message}"
-    diag = parse_block(block, src.answer_lines)
-    if diag is None:
-        return Diagnostic(severity, message.strip(), code=code)
-    return _locate(replace(diag, code=code or diag.code), block, src)
-
-
-def _text_diagnostics(text: str, src: _Source) -> list[Diagnostic]:
-    """Diagnostics printed as text (`error[E0006]: ...` + ` --> ...`), as `parse_text` reads
-    them, with foreign files kept and unlocated messages kept whole."""
-    found: list[Diagnostic] = []
-    for block in split_blocks(text):
-        diag = parse_block(block, src.answer_lines)
+    def diagnostic(self, block: str, code: str | None = None) -> Diagnostic | None:
+        loc = dx.LOCATION.search(block)
+        diag = dx.parse_block(block, self.sealed.answer_lines, locate=self.sealed.locate)
         if diag is None:
-            continue
-        if diag.line is None:  # keep the whole message (e.g. a manifest error's causes)
+            return None
+        if code:
+            diag = replace(diag, code=code)
+        if loc is not None and not self.ours(loc["file"]):
+            diag = replace(diag, file=loc["file"], line=int(loc["line"]), col=int(loc["col"]))
+        if diag.line is None:  # keep the whole message (a manifest error's causes are the point)
             body = []
             for line in block.split(":", 1)[1].splitlines():
                 if MESSAGE_END.match(line):
                     break
                 body.append(line)
             diag = replace(diag, message="\n".join(body).strip())
-        found.append(_locate(diag, block, src))
-    return found
+        return diag
 
 
-def parse_output(stdout: str, stderr: str, src: _Source) -> ParsedOutput:
-    """Diagnostics, notes and leftover text from one Scarb run (JSON and text lines mixed).
+def json_diagnostic(obj: dict[str, Any], where: Where) -> Diagnostic | None:
+    """One Diagnostic from one `--json` line, or None when the line is not a diagnostic.
 
-    Unlocated warnings are Scarb's remarks about itself (deprecations, version notes), so
-    they become notes. "could not compile `answer` due to previous error" summaries are
-    dropped when a real error is present.
+    - `{"type": "error"|"warn", "message": …, "code": …}` (Scarb ≥ 2.5): the message has no
+      header, so one is composed from `type`; the ` --> path:line:col` line inside it is the place.
+    - `{"type": "diagnostic", "message": "error: …"}` (Scarb ≤ 2.4): the message carries its own
+      `error:`/`warn:` header, which decides the severity (a warning never fails a build).
     """
-    parsed = ParsedOutput()
+    kind = obj.get("type")
+    message = ANSI.sub("", str(obj.get("message", ""))).strip("\n")
+    code = obj.get("code")
+    code = str(code) if code else None
+    if kind == "diagnostic":
+        diag = where.diagnostic(message, code)
+        return diag or Diagnostic("error", message.strip(), code=code)
+    if kind not in ("error", "warn", "warning"):
+        return None
+    severity = "error" if kind == "error" else "warning"
+    diag = where.diagnostic(f"{severity}: {message}", code)
+    return diag or Diagnostic(severity, message.strip(), code=code)
+
+
+def parse_build_output(stdout: str, stderr: str, where: Where) -> BuildOutput:
+    """Diagnostics, notes and leftover text from one run (JSON lines and text mixed).
+
+    Unlocated warnings are the tools' remarks about themselves (deprecations, plugin notices):
+    notes. The "could not compile `answer` due to …" summary is dropped beside a real error.
+    """
+    out = BuildOutput()
     text_lines: list[str] = []
-    diags: list[Diagnostic] = []
+    found: list[Diagnostic] = []
     for line in ANSI.sub("", stdout).splitlines():
         obj = _json_line(line)
         if obj is None:
             text_lines.append(line)
             continue
         if obj.get("status") in ("compiling", "checking"):
-            parsed.reached_compile = True
-        diag = json_diagnostic(obj, src)
+            out.reached_compile = True
+        diag = json_diagnostic(obj, where)
         if diag is not None:
-            diags.append(diag)
-    parsed.text = "\n".join(text_lines + ANSI.sub("", stderr).splitlines())
-    if COMPILING_TEXT.search(parsed.text):
-        parsed.reached_compile = True
-    diags += _text_diagnostics(parsed.text, src)
+            found.append(diag)
+    out.text = "\n".join(text_lines + ANSI.sub("", stderr).splitlines())
+    if COMPILING.search(out.text):
+        out.reached_compile = True
+    for block in dx.split_blocks(out.text):
+        diag = where.diagnostic(block)
+        if diag is not None:
+            found.append(diag)
 
-    real_error = any(d.severity == "error" and not SUMMARY_NOISE.match(d.message) for d in diags)
-    for diag in diags:
+    real_error = any(d.severity == "error" and not SUMMARY_NOISE.match(d.message) for d in found)
+    for diag in found:
         unlocated = diag.line is None
         if unlocated and diag.severity == "warning":
-            parsed.notes.append(f"scarb: warn: {diag.message}")
+            note = f"scarb: warn: {diag.message}"
+            if note not in out.notes:
+                out.notes.append(note)
             continue
         noise = unlocated and SUMMARY_NOISE.match(diag.message)
         if noise and (real_error or diag.message.startswith("test result: ")):
             continue
-        if diag not in parsed.diagnostics:
-            parsed.diagnostics.append(diag)
-    return parsed
+        if diag not in out.diagnostics:
+            out.diagnostics.append(diag)
+    return out
 
 
 def _json_line(line: str) -> dict[str, Any] | None:
@@ -464,18 +562,39 @@ def _json_line(line: str) -> dict[str, Any] | None:
     return obj if isinstance(obj, dict) else None
 
 
-# -- parsing the test runner's output ------------------------------------------------------
+# -- reading the test runners ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One test as a runner reported it: status "passed" | "failed" | "ignored"."""
+
+    status: str
+    message: str = ""
+    gas: int | None = None
+
+
+@dataclass
+class TestReport:
+    """A runner's verdicts by full test path, and its summary counts (passed, failed)."""
+
+    __test__ = False
+
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    summary: tuple[int, int] | None = None
+
+    @property
+    def ran(self) -> bool:
+        return bool(self.outcomes) or bool(self.summary and sum(self.summary))
 
 
 def decode_panic(message: str) -> str:
-    """The readable part of a Cairo panic report.
+    """The readable part of a cairo-test panic report.
 
-    `Panicked with 0x77726f6e67 ('wrong').` -> `wrong`;
-    `Panicked with (0x61 ('a'), 0x62 ('b')).` -> `a, b`;
-    `Panicked with "assertion `x == 1` failed.\\n..."`. -> the ByteArray text;
-    the older `panicked with [1725…588 ('Make this test fail'), ].` -> `Make this test fail`.
-    Anything else (no short string / ByteArray, e.g. `Panicked with 0x1.` or
-    `expected panic but finished successfully.`) is returned as it is.
+    `Panicked with 0x77726f6e67 ('wrong').` -> `wrong`; `Panicked with (0x61 ('a'), 0x62 ('b')).`
+    -> `a, b`; `Panicked with "assertion `x == 1` failed.\\n…".` -> the ByteArray's text; the old
+    `panicked with [1725…588 ('Make this test fail'), ].` -> `Make this test fail`. Anything else
+    (`Panicked with 0x1.`, `expected panic but finished successfully.`) is returned as it is.
     """
     raw = message.strip()
     m = PANIC_PREFIX.match(raw)
@@ -490,70 +609,171 @@ def decode_panic(message: str) -> str:
     return ", ".join(items) if items else raw
 
 
-@dataclass
-class TestLines:
-    """The test runner's verdicts: `test <full name> ... ok|fail` lines and the reasons."""
-
-    passed: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    reasons: dict[str, str] = field(default_factory=dict)
-    summary: tuple[int, int] | None = None
-
-    @property
-    def ran(self) -> bool:
-        return bool(self.passed or self.failed) or bool(self.summary and sum(self.summary))
-
-
-def parse_test_output(text: str) -> TestLines:
-    """Parse `scarb cairo-test` text. Several targets (unit, integration) add up; a failure
-    reason may continue over several lines (a ByteArray panic message with newlines)."""
-    lines = TestLines()
+def parse_cairo_test(text: str) -> TestReport:
+    """`scarb cairo-test` text. Several targets add up; a failure reason may continue over several
+    lines (a ByteArray panic message with newlines)."""
+    report = TestReport()
+    reasons: dict[str, str] = {}
     current: str | None = None
     in_failures = False
     summaries: list[tuple[int, int]] = []
     for raw in text.splitlines():
         line = raw.rstrip()
-        test = TEST_LINE.match(line)
-        summary = TEST_SUMMARY.search(line)
+        test = CT_LINE.match(line)
+        summary = CT_SUMMARY.search(line)
         if test:
             current, in_failures = None, False
-            bucket = lines.passed if test["status"] == "ok" else lines.failed
-            if test["status"] != "ignored":
-                bucket.append(test["name"])
+            status = {"ok": "passed", "ignored": "ignored"}.get(test["status"], "failed")
+            gas = int(test["gas"]) if test["gas"] else None
+            report.outcomes[test["name"]] = Outcome(status, "", gas)
         elif summary:
             current, in_failures = None, False
             summaries.append((int(summary["passed"]), int(summary["failed"])))
         elif line.strip() == "failures:":
             in_failures, current = True, None
-        elif in_failures and (entry := FAILURE_ENTRY.match(line)):
+        elif in_failures and (entry := CT_FAILURE.match(line)):
             current = entry["name"]
-            lines.reasons[current] = entry["msg"]
+            reasons[current] = entry["msg"]
         elif in_failures and current is not None and line.strip():
-            lines.reasons[current] += "\n" + line
+            reasons[current] += "\n" + line
         elif not line.strip():
             current = None
+    for name, reason in reasons.items():
+        old = report.outcomes.get(name, Outcome("failed"))
+        report.outcomes[name] = replace(old, message=decode_panic(reason))
     if summaries:
-        lines.summary = (sum(p for p, _ in summaries), sum(f for _, f in summaries))
-    return lines
+        report.summary = (sum(p for p, _ in summaries), sum(f for _, f in summaries))
+    return report
 
 
-def short_name(full: str) -> str:
-    """`answer::cairo_evals_tests::test_foo` -> `test_foo` (as `test_names` reports it)."""
-    return full.rsplit("::", 1)[-1]
+def decode_failure_data(data: str) -> str:
+    """The readable part of snforge's `Failure data:` block (already dedented).
+
+    `0x6661696c696e6720636865636b ('failing check')` -> `failing check`; a tuple of felts that are all
+    short strings -> the strings joined; `"assertion `x == y` failed.\\nx: 5\\ny: 6"` -> the ByteArray's text.
+    Anything else (`Incorrect panic data` / `Actual:` / `Expected:`, `Expected to panic, but no
+    panic occurred`, VM errors) is kept as it is.
+    """
+    text = data.strip()
+    if len(text) >= 2 and text.startswith('"') and text.endswith('"'):
+        return text[1:-1]
+    body = text[1:-1] if text.startswith("(") and text.endswith(")") else text
+    items = list(FELT_ITEM.finditer(body))
+    leftover = FELT_ITEM.sub("", body).replace(",", "").strip()
+    if items and not leftover and all(m["short"] for m in items):  # every value a short string
+        return ", ".join(m["short"] for m in items)
+    return text
 
 
-# -- the backend ---------------------------------------------------------------------------
+def parse_snforge(text: str) -> TestReport:
+    """`snforge test` text from 0.49 on (and older `(gas: ~N)` lines).
+
+    A `[FAIL]` line is followed by a blank line, `Failure data:` and the data indented by four
+    spaces (a ByteArray's lines too); a backtrace or note may follow, which is not kept.
+    """
+    report = TestReport()
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i].rstrip()
+        m = SF_LINE.match(line)
+        summary = SF_SUMMARY.match(line)
+        if summary:
+            report.summary = (int(summary["passed"]), int(summary["failed"]))
+        if not m:
+            i += 1
+            continue
+        status = {"PASS": "passed", "FAIL": "failed", "IGNORE": "ignored"}[m["status"]]
+        gas = None
+        if status == "passed" and (g := SF_GAS.search(m["rest"])):
+            gas = int(g["l2"] or g["old"])
+        message = ""
+        i += 1
+        if status == "failed":
+            j = i
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if j < len(lines) and lines[j].strip() == "Failure data:":
+                data, j = _indented_block(lines, j + 1)
+                message = decode_failure_data(data)
+                i = j
+        report.outcomes[m["name"]] = Outcome(status, message, gas)
+    return report
+
+
+def _indented_block(lines: list[str], start: int) -> tuple[str, int]:
+    """The lines from `start` indented by 4 spaces, dedented; a blank line ends the block unless a
+    quoted ByteArray is still open."""
+    out: list[str] = []
+    j = start
+    while j < len(lines):
+        line = lines[j]
+        if line.startswith("    "):
+            out.append(line[4:])
+        elif not line.strip() and "".join(out).count('"') % 2 == 1:
+            out.append("")
+        else:
+            break
+        j += 1
+    return "\n".join(out).rstrip(), j
+
+
+def case_tests(report: TestReport, sealed: Sealed) -> TestRun:
+    """The case's tests from what a runner reported: every test in the case's tests file counts,
+    one that did not run failed, tests that are not the case's (the answer's own) are ignored."""
+    outcome: dict[str, Outcome] = {}
+    for full, result in report.outcomes.items():
+        name = sealed.own(full)
+        if name is not None:
+            outcome[name] = result
+    extra = [n for n, r in outcome.items() if n not in sealed.expected and r.status != "ignored"]
+    names = list(sealed.expected) + extra
+    failures, gas, passed = [], [], 0
+    for name in names:
+        r = outcome.get(name)
+        if r is None:
+            failures.append(TestFailure(name, "did not run: the runner did not report it"))
+        elif r.status == "passed":
+            passed += 1
+            if r.gas is not None:
+                gas.append((name, r.gas))
+        elif r.status == "ignored":
+            failures.append(TestFailure(name, "ignored by the runner"))
+        else:
+            failures.append(TestFailure(name, r.message or "failed (the runner gave no reason)"))
+    return TestRun(passed, len(names) - passed, tuple(failures), True, tuple(gas))
+
+
+# -- the backend -------------------------------------------------------------------------------
+
+
+class SetupFailed(Exception):
+    """Preparing a workspace failed (fetch, resolution): a toolchain fault, not a verdict."""
+
+    def __init__(self, message: str, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+def test_runner_default() -> str:
+    value = os.environ.get(TEST_RUNNER_ENV, "auto").strip() or "auto"
+    if value not in TEST_RUNNERS:
+        raise ValueError(f"{TEST_RUNNER_ENV}={value!r}: choose one of {', '.join(TEST_RUNNERS)}")
+    return value
 
 
 class ScarbBackend:
-    """Compile (and test) Cairo with the installed Scarb.
+    """Compile and test Cairo with the installed Scarb (and snforge).
 
     Args:
         executable: the `scarb` command: a name looked up on PATH, or a path.
-        work_root: where temporary packages, the shared dependency cache and the target
-            slots live (default `<cache_dir>/scarb`, see `harness.paths.cache_dir`).
-        test_command: the Scarb subcommand that runs the case's tests; it must accept
-            cairo-test's `--filter` (`cairo-test`, or `test` when no `[scripts] test` is set).
+        work_root: where the warm workspaces and fresh packages live (default `<cache>/scarb`).
+        test_runner: "auto" (snforge for tests that use `snforge_std` when snforge is on PATH,
+            else cairo-test), "snforge" or "cairo-test"; default $CAIRO_EVALS_TEST_RUNNER, else auto.
+            A request's own `test_runner` (when the request type carries one) wins.
+        snforge: the `snforge` command (a name on PATH, or a path).
+        warm: compile in the warm workspace (True) or a fresh package per case (False).
+        memory_limit_gb: address-space limit for each Scarb/snforge process (0: none).
     """
 
     name = "scarb"
@@ -562,34 +782,45 @@ class ScarbBackend:
         self,
         executable: str = "scarb",
         work_root: Path | None = None,
-        test_command: str = "cairo-test",
+        test_runner: str | None = None,
+        snforge: str = "snforge",
+        warm: bool = True,
+        memory_limit_gb: float | None = None,
     ) -> None:
         self.executable = executable
         self.work_root = Path(work_root) if work_root is not None else cache_dir() / "scarb"
-        self.test_command = test_command
+        self.test_runner = test_runner or test_runner_default()
+        if self.test_runner not in TEST_RUNNERS:
+            raise ValueError(f"test_runner {self.test_runner!r}: choose one of {', '.join(TEST_RUNNERS)}")
+        self.snforge_executable = snforge
+        self.warm = warm
+        self.memory_limit = memory_limit_bytes(memory_limit_gb)
         self._lock = threading.Lock()
         self._resolved: str | None = None
         self._version: ScarbVersion | None = None
+        self._snforge: tuple[str, str] | bool | None = False  # False: not looked up yet
+        self._locks: dict[str, dict[str, str]] = {}  # workspace key -> resolved dependencies
 
-    # -- version -----------------------------------------------------------------------------
+    # -- versions ------------------------------------------------------------------------------
 
-    def _resolve(self) -> str:
-        exe = self.executable
+    def _find(self, exe: str) -> str | None:
         if os.sep in exe or (os.altsep and os.altsep in exe):
-            if Path(exe).is_file() and os.access(exe, os.X_OK):
-                return exe
-            where = f"the path {exe!r}"
-        else:
-            found = shutil.which(exe)
-            if found:
-                return found
-            where = f"`{exe}` on PATH ({os.environ.get('PATH', '')})"
-        raise CompilerNotFound(
-            f"Scarb backend: no Scarb executable found; looked for {where}. " + INSTALL_HINT
+            return exe if Path(exe).is_file() and os.access(exe, os.X_OK) else None
+        return shutil.which(exe)
+
+    def _ask_version(self, exe: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [exe, "--version"],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=VERSION_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+            env=scrubbed_env(),
         )
 
     def scarb_version(self) -> ScarbVersion:
-        """Scarb's and Cairo's versions, from one `scarb --version` run per instance.
+        """Scarb's, Cairo's and Sierra's versions, from one `scarb --version` per instance.
 
         Raises:
             CompilerNotFound: the executable is missing, does not run, or does not print
@@ -598,17 +829,19 @@ class ScarbBackend:
         with self._lock:
             if self._version is not None:
                 return self._version
-            exe = self._resolve()
-            try:
-                proc = subprocess.run(
-                    [exe, "--version"],
-                    capture_output=True,
-                    text=True,
-                    errors="replace",
-                    timeout=VERSION_TIMEOUT_S,
-                    stdin=subprocess.DEVNULL,
-                    env=self._env(),
+            exe = self._find(self.executable)
+            if exe is None:
+                sep = os.sep in self.executable or bool(os.altsep and os.altsep in self.executable)
+                where = (
+                    f"the path {self.executable!r}"
+                    if sep
+                    else f"`{self.executable}` on PATH ({os.environ.get('PATH', '')})"
                 )
+                raise CompilerNotFound(
+                    f"Scarb backend: no Scarb executable found; looked for {where}. " + INSTALL_HINT
+                )
+            try:
+                proc = self._ask_version(exe)
             except (OSError, subprocess.TimeoutExpired) as exc:
                 raise CompilerNotFound(
                     f"Scarb backend: `{exe} --version` could not run ({exc}). " + INSTALL_HINT
@@ -623,297 +856,350 @@ class ScarbBackend:
             self._resolved, self._version = exe, version
             return version
 
-    def version(self) -> str:
-        """Scarb's version, e.g. "2.12.1" (cached; see `scarb_version` for errors)."""
-        return self.scarb_version().scarb
+    def snforge(self) -> tuple[str, str] | None:
+        """(path, version) of snforge, or None when it is not on PATH or does not run."""
+        with self._lock:
+            if self._snforge is False:
+                found = None
+                exe = self._find(self.snforge_executable)
+                if exe is not None:
+                    with suppress(OSError, subprocess.TimeoutExpired):
+                        proc = self._ask_version(exe)
+                        ver = parse_snforge_version(proc.stdout) if proc.returncode == 0 else None
+                        if ver:
+                            found = (exe, ver)
+                self._snforge = found
+            return self._snforge  # type: ignore[return-value]
 
-    @property
+    def version(self) -> str:
+        """What names the verdicts (and keys the cache): Scarb, Cairo, snforge and the runner choice."""
+        v = self.scarb_version()
+        sn = self.snforge()
+        tool = f"snforge {sn[1]}" if sn else "no snforge"
+        return f"scarb {v.scarb} (Cairo {v.cairo}; {tool}; tests: {self.test_runner})"
+
     def cairo_version(self) -> str:
-        """The Cairo compiler version bundled with this Scarb, e.g. "2.12.1"."""
         return self.scarb_version().cairo
 
-    # -- one call ----------------------------------------------------------------------------
+    def toolchain(self) -> dict[str, str]:
+        """Scarb, Cairo, Sierra and snforge versions, the test runner, and `dep:<name>` for each
+        package resolved in the workspaces this backend used (read from their `Scarb.lock`)."""
+        v = self.scarb_version()
+        out = {"scarb": v.scarb, "cairo": v.cairo, "test_runner": self.test_runner}
+        if v.sierra:
+            out["sierra"] = v.sierra
+        if sn := self.snforge():
+            out["snforge"] = sn[1]
+        with self._lock:
+            locks = list(self._locks.values())
+        resolved: dict[str, set[str]] = {}
+        for lock in locks:
+            for name, ver in lock.items():
+                resolved.setdefault(name, set()).add(ver)
+        for name in sorted(resolved):
+            out[f"dep:{name}"] = ", ".join(sorted(resolved[name]))
+        return out
 
-    def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        for var in (
-            "SCARB_TARGET_DIR",
-            "SCARB_MANIFEST_PATH",
-            "SCARB_PROFILE",
-            "SCARB_UI_VERBOSITY",
-            "SCARB_OUTPUT_FORMAT",
-        ):
-            env.pop(var, None)
-        env["SCARB_CACHE"] = str(self.work_root / "cache")
-        env["NO_COLOR"] = "1"
-        env["CLICOLOR"] = "0"
-        return env
+    # -- which runner ------------------------------------------------------------------------------
 
-    def _scarb(self, pkg: Path, target: Path, *command: str, json_output: bool) -> list[str]:
+    def runner_for(self, req: CompileRequest) -> tuple[str | None, str | None]:
+        """(runner, None) for the request's tests (runner None without tests), or (None, why not)."""
+        if req.tests is None:
+            return None, None
+        choice = getattr(req, "test_runner", None) or self.test_runner
+        uses_snforge = bool(SNFORGE_STD.search(req.tests))
+        if choice == "cairo-test" or (choice == "auto" and not uses_snforge):
+            if uses_snforge:
+                return None, "the case's tests use snforge_std, which test_runner cairo-test cannot run"
+            return "cairo-test", None
+        if self.snforge() is None:
+            why = "the case's tests use snforge_std" if uses_snforge else "test_runner is snforge"
+            return None, f"{why}, but `{self.snforge_executable}` was not found on PATH: {SNFORGE_HINT}"
+        return "snforge", None
+
+    def supports(self, req: CompileRequest) -> str | None:
+        return self.runner_for(req)[1]
+
+    # -- workspaces ----------------------------------------------------------------------------
+
+    def _env(self, offline: bool = True) -> dict[str, str]:
+        return scrubbed_env(offline=offline)
+
+    def _scarb(self, pkg: Path, *command: str, json_output: bool = False, offline: bool = True) -> list[str]:
         assert self._resolved is not None
         args = [self._resolved]
         if json_output:
             args.append("--json")
-        args += [
-            "--offline",
-            "--manifest-path",
-            str(pkg / "Scarb.toml"),
-            "--target-dir",
-            str(target),
-            *command,
-        ]
-        return args
+        if offline:
+            args.append("--offline")
+        return [*args, "--manifest-path", str(pkg / "Scarb.toml"), *command]
 
-    def compile(self, req: CompileRequest, timeout: float = 120.0) -> CompileResult:
-        """Build the answer with Scarb and, when the case has tests, run them.
+    def _run(self, args: Sequence[str], pkg: Path, timeout: float, offline: bool = True) -> ProcessResult:
+        return run_process(args, pkg, self._env(offline), timeout, self.memory_limit)
 
-        The verdict:
+    def manifest(self, kind: Kind, dependencies: Sequence[tuple[str, str]], runner: str | None) -> str:
+        runner = runner or "cairo-test"
+        sn = self.snforge() if runner == "snforge" else None
+        return render_manifest(kind, dependencies, self.scarb_version(), runner, sn[1] if sn else None)
 
-        * `ok`: `scarb build` succeeded (warnings are kept as diagnostics).
-        * `status="error"`: compiler errors, each with Scarb's code (`E0006`) and its
-          position in lib.cairo (the answer) or tests.cairo (the case's tests).
-        * `status="crash"`: Scarb failed before compiling anything (manifest, offline
-          dependency resolution; code `scarb-setup`) or was killed by a signal; not the
-          answer's fault.
-        * `status="timeout"`: `timeout` seconds (for build and tests together) ran out;
-          Scarb and its children were killed. If it ran out during the tests, the answer's
-          successful build stands (`ok=True`) and every test counts as failed.
-        * Tests that do not compile against a building answer: `ok=True`, every test
-          failed, one `<tests>` failure quoting the first diagnostics, which are added.
-
-        Raises:
-            CompilerNotFound: Scarb is missing or broken (see `scarb_version`).
-            ValueError: a suite dependency that is not a plain name / version spec.
-        """
-        start = time.monotonic()
-        deadline = start + timeout
-        version = self.scarb_version()
-        source, answer_lines = join_sources(req.code, req.tests)
-        manifest = render_manifest(req.kind, req.dependencies, version)
-        tmp_root = self.work_root / "tmp"
-        tmp_root.mkdir(parents=True, exist_ok=True)
-        pkg = Path(tempfile.mkdtemp(prefix=f"{PACKAGE_NAME}-", dir=tmp_root))
-        try:
-            (pkg / "src").mkdir()
-            (pkg / "Scarb.toml").write_text(manifest, encoding="utf-8", newline="\n")
-            lib = pkg / "src" / "lib.cairo"
-            lib.write_text(source, encoding="utf-8", newline="\n")
-            src = _Source(lib_path=lib, answer_lines=answer_lines, text=source)
-            with target_slot(self.work_root / "target") as target:
-                return self._build_and_test(req, pkg, target, src, version, start, deadline, timeout)
-        finally:
-            shutil.rmtree(pkg, ignore_errors=True)
-
-    def _build_and_test(
-        self,
-        req: CompileRequest,
-        pkg: Path,
-        target: Path,
-        src: _Source,
-        version: ScarbVersion,
-        start: float,
-        deadline: float,
-        timeout: float,
-    ) -> CompileResult:
-        env = self._env()
-
-        def result(**kw: Any) -> CompileResult:
-            return CompileResult(
-                backend=self.name,
-                backend_version=version.render(),
-                duration_s=round(time.monotonic() - start, 3),
-                **kw,
-            )
-
-        build = run_process(
-            self._scarb(pkg, target, "build", json_output=True), pkg, env, deadline - time.monotonic()
+    def workspace(self, manifest: str) -> Path:
+        """The warm workspace folder for a manifest (one per toolchain and dependency set)."""
+        v = self.scarb_version()
+        sn = self.snforge()
+        ident = json.dumps(
+            [LAYOUT, v.scarb, v.cairo, sn[1] if sn and "snforge_std" in manifest else "", manifest]
         )
-        if build.timed_out:
-            return result(
-                ok=False,
-                status="timeout",
-                diagnostics=(_timeout_diagnostic(timeout),),
-                notes=("killed during `scarb build`",),
-            )
-        out = parse_output(build.stdout, build.stderr, src)
-        notes = list(out.notes)
-        diagnostics = list(out.diagnostics)
-        errors = [d for d in diagnostics if d.severity == "error"]
+        return self.work_root / "ws" / hashlib.sha256(ident.encode()).hexdigest()[:16]
 
-        if build.returncode is not None and build.returncode < 0:
-            diagnostics.append(
-                Diagnostic("error", f"scarb was killed by signal {-build.returncode}", code="crash")
-            )
-            return result(ok=False, status="crash", diagnostics=tuple(diagnostics), notes=tuple(notes))
-        if build.returncode != 0 and not errors:
-            diag = Diagnostic(
-                "error",
-                "scarb build failed (exit code "
-                f"{build.returncode}) without a diagnostic: "
-                f"{_tail(out.text) or 'no output'}",
-                code="no-detail",
-            )
-            diagnostics.append(diag)
-            errors.append(diag)
-
-        if errors and not out.reached_compile:
-            diagnostics = [
-                replace(d, code=d.code or "scarb-setup") if d.severity == "error" else d for d in diagnostics
-            ]
-            notes.append(
-                "Scarb failed before compiling the answer (manifest or dependency "
-                "resolution), so this says nothing about the answer. Dependencies resolve "
-                f"offline from {self.work_root / 'cache'}; fill it once with "
-                "ScarbBackend.fetch(dependencies) while online."
-            )
-            return result(ok=False, status="crash", diagnostics=tuple(diagnostics), notes=tuple(notes))
-
-        if errors:
-            only_tests = req.tests is not None and all(d.file == "tests.cairo" for d in errors)
-            if not only_tests:
-                return result(ok=False, status="error", diagnostics=tuple(diagnostics), notes=tuple(notes))
-            return result(
-                ok=True,
-                status="ok",
-                diagnostics=tuple(diagnostics),
-                tests=_tests_do_not_compile(req.tests or "", errors),
-                notes=tuple(notes),
-            )
-
-        if req.tests is None:
-            return result(ok=True, status="ok", diagnostics=tuple(diagnostics), notes=tuple(notes))
-
-        expected = len(test_names(req.tests)) or 1
-        run = run_process(
-            self._scarb(pkg, target, self.test_command, "--filter", TEST_FILTER, json_output=False),
-            pkg,
-            env,
-            deadline - time.monotonic(),
-        )
-        if run.timed_out:
-            diagnostics.append(_timeout_diagnostic(timeout))
-            failure = TestFailure(
-                "<tests>", f"scarb {self.test_command} did not finish within the {timeout:g} s budget; killed"
-            )
-            return result(
-                ok=True,
-                status="timeout",
-                diagnostics=tuple(diagnostics),
-                tests=TestRun(0, expected, (failure,)),
-                notes=(*notes, f"killed during `scarb {self.test_command}`"),
-            )
-
-        test_out = parse_output(run.stdout, run.stderr, src)
-        for diag in test_out.diagnostics:
-            if diag not in diagnostics:
-                diagnostics.append(diag)
-        notes += [n for n in test_out.notes if n not in notes]
-        lines = parse_test_output(test_out.text)
-        located_errors = [d for d in test_out.diagnostics if d.severity == "error" and d.line is not None]
-
-        if lines.ran:
-            tests = _test_run(lines)
-        elif located_errors:
-            tests = _tests_do_not_compile(req.tests, located_errors)
-        elif run.returncode == 0:
-            tests = TestRun(
-                0,
-                expected,
-                (
-                    TestFailure(
-                        "<tests>",
-                        f"scarb {self.test_command} ran no test matching `{TEST_FILTER}`: "
-                        f"{_tail(test_out.text) or 'no output'}",
-                    ),
-                ),
-            )
-        else:
-            tests = TestRun(
-                0,
-                expected,
-                (
-                    TestFailure(
-                        "<tests>",
-                        f"scarb {self.test_command} failed (exit code {run.returncode}) "
-                        f"before running any test: {_tail(test_out.text) or 'no output'}",
-                    ),
-                ),
-            )
-        return result(ok=True, status="ok", diagnostics=tuple(diagnostics), tests=tests, notes=tuple(notes))
-
-    # -- filling the dependency cache --------------------------------------------------------
-
-    def fetch(
+    def prepare(
         self,
-        dependencies: Sequence[tuple[str, str]] = (),
         kind: Kind = "contract",
-        timeout: float = 600.0,
-    ) -> None:
-        """Download the suite's dependencies into the shared cache (`scarb fetch`, online),
-        so that later `--offline` compiles find them.
+        dependencies: Sequence[tuple[str, str]] = (),
+        runner: str | None = "cairo-test",
+        timeout: float = PREPARE_TIMEOUT_S,
+    ) -> Path:
+        """Make the warm workspace for this kind, dependency set and runner ready (once): fetch the
+        dependencies (offline first, online when that fails) and build them, so that every later
+        compile runs offline and finds them compiled. Returns the workspace folder.
 
         Raises:
             CompilerNotFound: Scarb is missing or broken.
-            RuntimeError: `scarb fetch` failed or timed out (with what it said).
+            ValueError: a dependency that is not a plain name and version requirement.
+            SetupFailed: fetching or building the dependencies failed or timed out.
         """
+        self.scarb_version()
+        manifest = self.manifest(kind, dependencies, runner)
+        ws = self.workspace(manifest)
+        ready = ws / "ready.json"
+        ws.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(ws / "prepare.lock")):
+            if not ready.is_file():
+                self._prepare(ws / "0", manifest, runner, timeout)
+                info = {"manifest": manifest, "resolved": read_lock(ws / "0" / "Scarb.lock")}
+                tmp = ready.with_suffix(".tmp")
+                tmp.write_text(json.dumps(info, indent=1), encoding="utf-8")
+                os.replace(tmp, ready)
+        resolved = json.loads(ready.read_text(encoding="utf-8")).get("resolved", {})
+        with self._lock:
+            self._locks[ws.name] = resolved
+        return ws
+
+    def _prepare(self, pkg: Path, manifest: str, runner: str | None, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        _write_package(pkg, manifest, "")
+        fetched = self._run(self._scarb(pkg, "fetch"), pkg, deadline - time.monotonic())
+        if not fetched.timed_out and fetched.returncode != 0:  # not in Scarb's cache yet: go online
+            fetched = self._run(
+                self._scarb(pkg, "fetch", offline=False), pkg, deadline - time.monotonic(), False
+            )
+        _check_setup(fetched, "scarb fetch")
+        built = self._run(self._scarb(pkg, "build"), pkg, deadline - time.monotonic())
+        _check_setup(built, "scarb build")
+        if runner is not None:  # the test build compiles the dev-dependencies (cairo_test, snforge_std)
+            tested = self._run(self._scarb(pkg, "build", "--test"), pkg, deadline - time.monotonic())
+            _check_setup(tested, "scarb build --test")
+
+    @contextmanager
+    def package(
+        self, manifest: str, kind: Kind, deps: Sequence[tuple[str, str]], runner: str | None
+    ) -> Iterator[Path]:
+        """A package folder to compile one case in: a warm slot (held until the block ends) or a
+        fresh temporary package (deleted after)."""
+        if not self.warm:
+            self.prepare(kind, deps, runner)  # dependencies in Scarb's cache, so offline resolves
+            tmp_root = self.work_root / "tmp"
+            tmp_root.mkdir(parents=True, exist_ok=True)
+            pkg = Path(tempfile.mkdtemp(prefix=f"{PACKAGE_NAME}-", dir=tmp_root))
+            try:
+                _write_package(pkg, manifest, "")
+                yield pkg
+            finally:
+                shutil.rmtree(pkg, ignore_errors=True)
+            return
+        ws = self.prepare(kind, deps, runner)
+        with slot(ws) as pkg:
+            if not (pkg / "Scarb.toml").is_file():  # a new slot starts from the prepared lock file
+                _write_package(pkg, manifest, "")
+                with suppress(OSError):
+                    shutil.copy2(ws / "0" / "Scarb.lock", pkg / "Scarb.lock")
+            _clear_artifacts(pkg / "target")
+            yield pkg
+
+    # -- one compile ---------------------------------------------------------------------------
+
+    def compile(self, req: CompileRequest, timeout: float = 180.0) -> CompileResult:
+        """The verdict on the answer (`scarb build`) and, with tests, the case's tests.
+
+        - `ok`: `scarb build` succeeded (warnings are kept as diagnostics); a failed build gives the
+          compiler's errors with their codes and places in lib.cairo.
+        - Tests that do not compile against a building answer: `ok=True`, every test failed
+          (`results.unbound`), with the compiler's words.
+        - Faults (status timeout/crash, never cached): the time ran out (build and tests share
+          `timeout`; preparing a workspace has its own budget), Scarb or snforge crashed, were
+          killed or ran out of memory, or failed before compiling (manifest, dependencies).
+
+        Raises:
+            CompilerNotFound: Scarb is missing or broken (see `scarb_version`).
+            ValueError: a suite dependency that is not a plain name and version requirement.
+        """
+        start = time.monotonic()
         version = self.scarb_version()
-        tmp_root = self.work_root / "tmp"
-        tmp_root.mkdir(parents=True, exist_ok=True)
-        pkg = Path(tempfile.mkdtemp(prefix=f"{PACKAGE_NAME}-fetch-", dir=tmp_root))
+        runner, why_not = self.runner_for(req)
+        sealed = seal(req.code, req.tests, wrap=True)
+        notes = list(sealed.notes)
+        if why_not is not None:
+            return self._result(
+                False, start, notes, (Diagnostic("error", why_not, code="unsupported"),), status="unsupported"
+            )
+        manifest = self.manifest(req.kind, req.dependencies, runner)
         try:
-            (pkg / "src").mkdir()
-            (pkg / "Scarb.toml").write_text(
-                render_manifest(kind, dependencies, version), encoding="utf-8", newline="\n"
+            with self.package(manifest, req.kind, req.dependencies, runner) as pkg:
+                start = time.monotonic()  # preparing the workspace is not the case's time
+                (pkg / "src" / "lib.cairo").write_text(sealed.source, encoding="utf-8", newline="\n")
+                return self._judge(req, sealed, runner, pkg, version, start, timeout, notes)
+        except SetupFailed as exc:
+            failure = "timeout" if exc.timed_out else "crash"
+            notes.append(
+                "preparing the Scarb workspace (fetching and building the dependencies) failed; this "
+                "says nothing about the answer. Dependencies are fetched online once, then cached."
             )
-            (pkg / "src" / "lib.cairo").write_text("", encoding="utf-8")
-            assert self._resolved is not None
-            proc = run_process(
-                [self._resolved, "--manifest-path", str(pkg / "Scarb.toml"), "fetch"],
-                pkg,
-                self._env(),
+            return fault_result(
+                self.name,
+                self.version(),
+                Reply({"fatal": str(exc)}, 0, 0, failure),
+                start,
+                notes,
+                PREPARE_TIMEOUT_S,
+                version.cairo,
+            )
+
+    def _judge(
+        self,
+        req: CompileRequest,
+        sealed: Sealed,
+        runner: str | None,
+        pkg: Path,
+        version: ScarbVersion,
+        start: float,
+        timeout: float,
+        notes: list[str],
+    ) -> CompileResult:
+        deadline = start + timeout
+        where = Where(pkg, sealed)
+
+        def fault(proc: ProcessResult, what: str) -> CompileResult:
+            failure = "timeout" if proc.timed_out else "memory" if proc.out_of_memory else "crash"
+            said = _tail(ANSI.sub("", proc.stdout + proc.stderr)) or "no output"
+            detail = f"{what} exited {proc.returncode}: {said}"
+            if proc.returncode is not None and proc.returncode < 0:
+                said = _tail(ANSI.sub("", proc.stderr)) or "no output"
+                detail = f"{what} was killed by signal {-proc.returncode}: {said}"
+            return fault_result(
+                self.name,
+                self.version(),
+                Reply({}, 0, 0, failure, detail),
+                start,
+                notes,
                 timeout,
+                version.cairo,
             )
-            if proc.timed_out or proc.returncode != 0:
-                said = _tail(ANSI.sub("", proc.stdout + proc.stderr)) or "no output"
-                state = "timed out" if proc.timed_out else f"exited {proc.returncode}"
-                raise RuntimeError(f"scarb fetch {state}: {said}")
-        finally:
-            shutil.rmtree(pkg, ignore_errors=True)
+
+        build = self._run(self._scarb(pkg, "build", json_output=True), pkg, deadline - time.monotonic())
+        if build.timed_out or (build.returncode or 0) < 0:
+            return fault(build, "scarb build")
+        out = parse_build_output(build.stdout, build.stderr, where)
+        notes += [n for n in out.notes if n not in notes]
+        if build.returncode != 0 and (not out.reached_compile or not out.errors):
+            # Scarb stopped before compiling (manifest, resolution) or failed without a word
+            # about the code: the toolchain's fault, not the answer's.
+            return fault(build, "scarb build")
+        if out.errors:
+            diagnostics = list(out.diagnostics)
+            if all(d.line is None and SUMMARY_NOISE.match(d.message) for d in out.errors):
+                said = _tail(out.text) or "no other output"
+                diagnostics.append(
+                    Diagnostic("error", f"scarb build gave no located diagnostic: {said}", code="no-detail")
+                )
+            return self._result(False, start, notes, tuple(diagnostics))
+        if req.tests is None or runner is None:
+            return self._result(True, start, notes, tuple(out.diagnostics))
+
+        if runner == "snforge":
+            sn = self.snforge()
+            assert sn is not None
+            args = [sn[0], "test", sealed.marker or ""]
+            what = f"snforge {sn[1]} test"
+            env = {**self._env(), "SCARB": self._resolved or "scarb"}  # the scarb snforge calls
+        else:
+            args = self._scarb(pkg, "cairo-test", "--filter", sealed.marker or "")
+            what = "scarb cairo-test"
+            env = self._env()
+        run = run_process(args, pkg, env, deadline - time.monotonic(), self.memory_limit)
+        if run.timed_out or (run.returncode or 0) < 0:
+            return fault(run, what)
+        test_out = parse_build_output(run.stdout, run.stderr, where)
+        notes += [n for n in test_out.notes if n not in notes]
+        report = parse_snforge(test_out.text) if runner == "snforge" else parse_cairo_test(test_out.text)
+        located = [d for d in test_out.errors if d.line is not None]
+        if report.ran or (run.returncode == 0 and not located):
+            tests = case_tests(report, sealed)
+        elif located:
+            return self._result(
+                True, start, notes, tuple(out.diagnostics) + tuple(located), unbound(sealed.expected, located)
+            )
+        else:  # failed before running anything, without a word about the code (e.g. snforge's [ERROR])
+            return fault(run, what)
+        notes.append(f"tests run with {what.removesuffix(' test')}")
+        return self._result(True, start, notes, tuple(out.diagnostics), tests)
+
+    def _result(
+        self,
+        ok: bool,
+        start: float,
+        notes: list[str],
+        diagnostics: tuple[Diagnostic, ...] = (),
+        tests: TestRun | None = None,
+        status: str = "ok",
+    ) -> CompileResult:
+        return CompileResult(
+            ok=ok,
+            backend=self.name,
+            backend_version=self.version(),
+            duration_s=round(time.monotonic() - start, 3),
+            diagnostics=diagnostics,
+            tests=tests,
+            status=status,  # type: ignore[arg-type]
+            notes=tuple(notes),
+            cairo=self.cairo_version(),
+        )
 
 
-def _timeout_diagnostic(timeout: float) -> Diagnostic:
-    return Diagnostic("error", f"scarb did not finish within {timeout:g} s; killed", code="timeout")
+def _write_package(pkg: Path, manifest: str, lib: str) -> None:
+    (pkg / "src").mkdir(parents=True, exist_ok=True)
+    (pkg / "Scarb.toml").write_text(manifest, encoding="utf-8", newline="\n")
+    (pkg / "src" / "lib.cairo").write_text(lib, encoding="utf-8", newline="\n")
+
+
+def _clear_artifacts(target: Path) -> None:
+    """Remove the previous case's build outputs (contract classes, artifact lists, test
+    executables) but keep Scarb's incremental caches, so nothing of one case reaches the next."""
+    if not target.is_dir():
+        return
+    for profile in target.iterdir():
+        if profile.is_dir():
+            for item in profile.iterdir():
+                if item.is_file() and item.name.startswith(PACKAGE_NAME):
+                    item.unlink(missing_ok=True)
+
+
+def _check_setup(proc: ProcessResult, what: str) -> None:
+    if proc.timed_out:
+        raise SetupFailed(f"`{what}` did not finish in time while preparing the workspace", timed_out=True)
+    if proc.returncode != 0:
+        said = _tail(ANSI.sub("", proc.stdout + proc.stderr)) or "no output"
+        raise SetupFailed(f"`{what}` exited {proc.returncode} while preparing the workspace: {said}")
 
 
 def _tail(text: str) -> str:
     text = text.strip()
     return text if len(text) <= OUTPUT_TAIL else "…" + text[-OUTPUT_TAIL:]
-
-
-def _test_run(lines: TestLines) -> TestRun:
-    if not (lines.passed or lines.failed) and lines.summary:  # counts only, no names
-        passed, failed = lines.summary
-        unnamed = (TestFailure(f"<{failed} unnamed>", "scarb reported the count only"),)
-        return TestRun(passed, failed, unnamed if failed else ())
-    failures = tuple(
-        TestFailure(
-            short_name(full),
-            decode_panic(lines.reasons[full]) if full in lines.reasons else "failed (scarb gave no reason)",
-        )
-        for full in lines.failed
-    )
-    return TestRun(len(lines.passed), len(lines.failed), failures)
-
-
-def _tests_do_not_compile(tests: str, errors: Sequence[Diagnostic]) -> TestRun:
-    """Every test failed because the test build did not compile. Usually the case's tests
-    do not bind to the answer (errors in tests.cairo); errors only in lib.cairo during the
-    test build come from code that `scarb build` skips (e.g. the answer's own `#[cfg(test)]`
-    module), and the message says so."""
-    in_tests = [d for d in errors if d.file == "tests.cairo"]
-    shown = "; ".join(d.render() for d in (in_tests or list(errors))[:3])[:800]
-    if in_tests:
-        why = "the case's tests do not compile against this answer: "
-    else:
-        why = "the test build failed in the answer's own test-only code: "
-    return TestRun(0, len(test_names(tests)) or 1, (TestFailure("<tests>", why + shown),))
