@@ -31,6 +31,7 @@ from rich.table import Table
 
 from . import __version__
 from .cairo import Compiler, CompileResult, CompilerNotFound
+from .cairo.scarb import add_test_runner_option
 
 try:  # the compile layer is moving its worker pool from node.py to pool.py
     from .cairo.pool import default_pool_size
@@ -658,6 +659,7 @@ def _compiler_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.add_argument("--workers", type=int, default=None, help="wasm worker processes (default: cores)")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds per compile (default 180)")
+    add_test_runner_option(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -704,14 +706,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--case-timeout", type=float, default=900.0, help="seconds per case attempt")
     p.add_argument("--retries", type=int, default=3, help="retries for transient LM errors (default 3)")
     p.add_argument("--compiler", choices=["auto", "scarb", "native", "wasm"], default=None)
+    add_test_runner_option(p)
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_run)
 
-    from . import prompts, tracking, ui
+    from . import doctor, prompts, tracking, ui
 
     tracking.add_commands(sub)
     prompts.add_commands(sub)
     ui.add_commands(sub)
+    doctor.add_commands(sub)
 
     p = sub.add_parser("compare", help="per-case deltas of B against baseline A; exit 1 on a regression")
     p.add_argument("a", help="baseline: a run id, run folder or results.jsonl")
@@ -753,6 +757,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--experiment", help="MLflow experiment (default: the suite's name)")
     p.add_argument("--no-mlflow", action="store_true", help="do not log to MLflow")
     p.add_argument("--compiler", choices=["auto", "scarb", "native", "wasm"], default=None)
+    add_test_runner_option(p)
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_optimize)
 
@@ -771,6 +776,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--compile", action="store_true", help="execute the mutants and give the judge the real verdicts"
     )
     p.add_argument("--compiler", choices=["auto", "scarb", "native", "wasm"], default="auto")
+    add_test_runner_option(p)
     p.add_argument("--workers", type=int, default=None)
     p.add_argument(
         "--min-agreement", type=float, default=0.75, help="judge–execution agreement needed (default 0.75)"

@@ -973,3 +973,18 @@ def test_real_scarb_pass_fail_and_unbound(tmp_path: Path) -> None:
     )
     assert unbound.ok and unbound.tests is not None and not unbound.tests.bound
     assert any(d.file == "tests.cairo" for d in unbound.errors)
+
+
+def test_cli_test_runner_flag_sets_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from harness.cli import build_parser
+
+    monkeypatch.setenv("CAIRO_EVALS_TEST_RUNNER", "auto")  # put back after the test
+    args = build_parser().parse_args(["check-golden", "--test-runner", "snforge"])
+    assert args.test_runner == "snforge" and os.environ["CAIRO_EVALS_TEST_RUNNER"] == "snforge"
+    assert ScarbBackend(work_root=tmp_path).test_runner == "snforge"
+    for command in (["run"], ["compile", "x.cairo"], ["calibrate"], ["optimize", "s.yaml"]):
+        assert (
+            build_parser().parse_args([*command, "--test-runner", "cairo-test"]).test_runner == "cairo-test"
+        )
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["run", "--test-runner", "pytest"])

@@ -50,6 +50,7 @@ and under an address-space limit (`RLIMIT_AS`, set with `resource.setrlimit` in 
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -760,6 +761,33 @@ def test_runner_default() -> str:
     if value not in TEST_RUNNERS:
         raise ValueError(f"{TEST_RUNNER_ENV}={value!r}: choose one of {', '.join(TEST_RUNNERS)}")
     return value
+
+
+class _SetTestRunner(argparse.Action):
+    """`--test-runner X` sets $CAIRO_EVALS_TEST_RUNNER, which every Scarb backend this process (and
+    the workers it starts) makes reads as its default."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        os.environ[TEST_RUNNER_ENV] = str(values)
+        setattr(namespace, self.dest, values)
+
+
+def add_test_runner_option(parser: argparse.ArgumentParser) -> None:
+    """The CLI's `--test-runner auto|snforge|cairo-test` (default: $CAIRO_EVALS_TEST_RUNNER, else auto)."""
+    parser.add_argument(
+        "--test-runner",
+        choices=TEST_RUNNERS,
+        action=_SetTestRunner,
+        default=None,
+        help="Scarb's test runner: auto (snforge for tests that use snforge_std when snforge is on "
+        "PATH, else cairo-test), snforge or cairo-test",
+    )
 
 
 class ScarbBackend:
