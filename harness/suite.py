@@ -153,6 +153,11 @@ class SuiteModel(_Strict):
     lm: str | None = Field(None, description="Default LM (--lm overrides), e.g. replay:recordings/x.jsonl.")
     judge: str = Field("heuristic", description="'heuristic' or an LM string (--judge-lm overrides).")
     compiler: Literal["auto", "scarb", "wasm"] = "auto"
+    test_runner: Literal["auto", "snforge", "cairo-test"] = Field(
+        "auto",
+        description="Scarb's test runner: auto (snforge for tests that use snforge_std when snforge is "
+        "installed, else cairo-test), snforge or cairo-test.",
+    )
     scoring: ScoringModel = Field(default_factory=ScoringModel)
     thresholds: ThresholdsModel = Field(default_factory=ThresholdsModel)
     dependencies: dict[str, str] = Field(
@@ -232,6 +237,7 @@ class Suite:
     lm: str | None = None
     judge: str = "heuristic"
     compiler: Literal["auto", "scarb", "wasm"] = "auto"
+    test_runner: Literal["auto", "snforge", "cairo-test"] = "auto"
     scoring: Scoring = Scoring()
     thresholds: Thresholds = Thresholds()
     dependencies: tuple[tuple[str, str], ...] = ()
@@ -685,6 +691,7 @@ def _build(model: SuiteModel, node: yaml.Node, shown: str, root: Path) -> Suite:
         lm=model.lm,
         judge=model.judge,
         compiler=model.compiler,
+        test_runner=model.test_runner,
         scoring=Scoring(model.scoring.compile, model.scoring.tests, model.scoring.judge),
         thresholds=Thresholds(
             t.mean_score,

@@ -988,3 +988,19 @@ def test_cli_test_runner_flag_sets_the_default(monkeypatch: pytest.MonkeyPatch, 
         )
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--test-runner", "pytest"])
+
+
+def test_suite_test_runner_field(tmp_path: Path) -> None:
+    from harness.suite import SuiteError, load_suite
+
+    body = (
+        "suite: s\n{runner}cases:\n  - id: a\n    query: q\n    golden: 'fn main() {{}}'\n    kind: program\n"
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(body.format(runner=""))
+    assert load_suite(path).test_runner == "auto"
+    path.write_text(body.format(runner="test_runner: snforge\n"))
+    assert load_suite(path).test_runner == "snforge"
+    path.write_text(body.format(runner="test_runner: pytest\n"))
+    with pytest.raises(SuiteError, match="test_runner"):
+        load_suite(path)
