@@ -34,9 +34,9 @@ that does not compile or that the tests cannot bind to, at most 0.8 while any te
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-import secrets
 import statistics
 from dataclasses import dataclass
 from typing import Protocol
@@ -280,8 +280,10 @@ class LLMJudge:
 
 
 def fenced(text: str, label: str) -> str:
-    """`text` between BEGIN/END markers carrying a random tag, so the text cannot close them early."""
-    tag = secrets.token_hex(4)
+    """`text` between BEGIN/END markers whose tag is a hash of the text: the text cannot close them
+    early (it would have to contain its own hash), and the same text gives the same prompt (so
+    recorded judge replies replay)."""
+    tag = hashlib.sha256(text.encode()).hexdigest()[:12]
     return f"<<<BEGIN {label} {tag}>>>\n{text.rstrip()}\n<<<END {label} {tag}>>>"
 
 

@@ -24,6 +24,15 @@ class CountingBackend:
     def version(self) -> str:
         return "1"
 
+    def cairo_version(self) -> str:
+        return "2.16.0"
+
+    def supports(self, req: CompileRequest) -> str | None:
+        return None
+
+    def toolchain(self) -> dict[str, str]:
+        return {}
+
     def compile(self, req: CompileRequest, timeout: float = 1.0) -> CompileResult:
         with self.lock:
             self.calls += 1
@@ -36,6 +45,17 @@ class CountingBackend:
             status=self.status,  # type: ignore[arg-type]
             diagnostics=(Diagnostic("error", "x", line=3),) if self.status != "ok" else (),
         )
+
+
+def test_crashes_are_not_cached_and_unsupported_requests_never_compile(tmp_path: Path) -> None:
+    backend = CountingBackend(status="crash")
+    compiler = Compiler(backend, cache_root=tmp_path)
+    compiler.compile("fn a() {}", "program")
+    compiler.compile("fn a() {}", "program")
+    assert backend.calls == 2
+    skipped = compiler.compile("fn a() {}", "program", cairo=">=2.17")
+    assert skipped.status == "unsupported" and "needs Cairo >=2.17" in skipped.diagnostics[0].message
+    assert backend.calls == 2
 
 
 def test_second_compile_of_the_same_input_comes_from_the_cache(tmp_path: Path) -> None:

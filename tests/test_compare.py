@@ -1,4 +1,5 @@
-"""Run comparison: per-case deltas, pass→fail crossings, the paired bootstrap interval, loading."""
+"""Run comparison: per-case deltas, pass→fail flips (McNemar's exact test), the weighted t interval
+and its verdicts (regression, no regression, inconclusive, not enough cases), loading."""
 
 from __future__ import annotations
 
@@ -34,9 +35,12 @@ def test_one_case_crosses_pass_to_fail() -> None:
     assert cmp.new_failures == ["s::c3"]
     assert cmp.fixed == []
     assert cmp.mean_delta == pytest.approx(-0.5 / N)
+    assert cmp.ci_low is not None and cmp.ci_high is not None
     assert cmp.ci_low <= -0.5 / N <= cmp.ci_high
-    assert cmp.regression  # crossed pass → fail, though the interval alone would not flag it
-    assert any("s::c3" in r for r in cmp.reasons)
+    # one flip alone is not significant (McNemar exact p = 0.5), and the interval admits no drop
+    # as well as a big one: inconclusive, and said so
+    assert cmp.flips_p == pytest.approx(0.5) and not cmp.regression and cmp.verdict == "inconclusive"
+    assert any("s::c3" in r and "not significant" in r for r in cmp.reasons)
     rows = cmp.table()
     assert rows[0] == ("s::c3", "1.000", "0.500", "-0.500", "new failure")
     assert all(len(row) == len(COLUMNS) for row in rows)
@@ -50,7 +54,7 @@ def test_identical_runs() -> None:
     a = run([0.2 * (i % 5) for i in range(N)], [i % 2 == 0 for i in range(N)])
     cmp = compare(a, list(a))
     assert cmp.mean_delta == 0.0
-    assert (cmp.ci_low, cmp.ci_high) == (0.0, 0.0)
+    assert (cmp.ci_low, cmp.ci_high) == (0.0, 0.0) and cmp.verdict == "no regression"
     assert not cmp.regression
     assert cmp.new_failures == cmp.fixed == cmp.only_a == cmp.only_b == []
     assert "no regression" in cmp.reasons[0]
@@ -60,13 +64,67 @@ def test_small_noise_is_not_a_regression() -> None:
     a = run([0.8] * N)
     b = run([0.8 + (0.01 if i % 2 else -0.01) for i in range(N)])
     cmp = compare(a, b, margin=0.02)
-    assert not cmp.regression
-    assert -0.01 <= cmp.ci_low <= cmp.ci_high <= 0.01
+    assert not cmp.regression and cmp.verdict == "no regression"
+    assert cmp.ci_low is not None and cmp.ci_high is not None
+    assert -0.02 <= cmp.ci_low <= cmp.ci_high <= 0.02
 
 
 def test_small_drop_within_margin_is_not_a_regression() -> None:
     cmp = compare(run([0.8] * N), run([0.79] * N), margin=0.02)
-    assert not cmp.regression
+    assert not cmp.regression and cmp.verdict == "no regression"
+
+
+def test_two_cases_with_the_same_small_drop_are_not_enough_to_tell() -> None:
+    """No zero-spread shortcut: two identical deltas of -0.03 say nothing about the spread."""
+    cmp = compare(run([0.9, 0.8]), run([0.87, 0.77]))
+    assert cmp.verdict == "not enough cases" and not cmp.regression
+    assert cmp.ci_low is None and "not enough cases to tell" in cmp.reasons[0]
+
+
+def test_a_big_mixed_change_on_two_cases_says_how_unsure_it_is() -> None:
+    cmp = compare(run([0.9, 0.5]), run([0.4, 0.55]))
+    assert cmp.verdict == "not enough cases"
+    assert not any(r.startswith("no regression") for r in cmp.reasons)
+    assert "not enough cases to tell" in cmp.reasons[0] and "-0.225" in cmp.reasons[0]
+
+
+def test_cases_are_weighted_as_the_gates_weigh_them() -> None:
+    a, b = run([1.0] * N), run([0.0] + [1.0] * (N - 1), [False] + [True] * (N - 1))
+    heavy = compare(a, b, weights={"s::c0": 9.0})
+    assert heavy.mean_delta == pytest.approx(-9 / (9 + N - 1))
+    assert compare(a, b).mean_delta == pytest.approx(-1 / N)
+
+
+def test_many_flips_are_a_regression_by_mcnemar() -> None:
+    a = run([1.0] * 12)
+    b = run([0.3] * 6 + [1.0] * 6, [False] * 6 + [True] * 6)
+    cmp = compare(a, b, margin=0.5)  # a margin wide enough that the mean alone would not flag it
+    assert cmp.flips_p == pytest.approx(0.5**6) and cmp.regression
+
+
+def test_with_repeats_one_flaky_sample_is_not_a_failure() -> None:
+    a = [CaseResult("s", f"c{i}", 1.0, "", True, True, sample=k) for i in range(N) for k in range(3)]
+    b = [*a[:-1], CaseResult("s", f"c{N - 1}", 0.4, "", False, True, sample=2)]
+    cmp = compare(a, b)
+    assert cmp.new_failures == [] and not cmp.regression
+    assert {c.nodeid: c.pass_rate_b for c in cmp.cases}[f"s::c{N - 1}"] == pytest.approx(2 / 3)
+
+
+def test_results_without_a_verdict_are_left_out() -> None:
+    a = base()
+    b = [*a[:-1], CaseResult("s", f"c{N - 1}", 0.0, "", False, False, status="error", fault="crash")]
+    cmp = compare(a, b)
+    assert cmp.unscored == [f"s::c{N - 1}"] and len(cmp.cases) == N - 1
+    assert cmp.new_failures == [] and cmp.mean_delta == 0.0
+
+
+def test_different_toolchains_are_warned_about() -> None:
+    cmp = compare(
+        base(),
+        base(),
+        toolchains=({"backend": "native", "cairo": "2.16.0"}, {"backend": "scarb", "cairo": "2.12.1"}),
+    )
+    assert cmp.warnings and "native → scarb" in cmp.warnings[0] and "2.16.0 → 2.12.1" in cmp.warnings[0]
 
 
 def test_broad_drop_is_a_regression_by_the_interval() -> None:
@@ -88,16 +146,6 @@ def test_improvement_and_fixed() -> None:
     assert cmp.mean_delta > 0
 
 
-def test_deterministic_with_seed() -> None:
-    a = run([0.5] * N)
-    b = run([0.5 + 0.037 * ((i * 7) % N) - 0.2 + 0.0011 * i * i for i in range(N)])
-    first, second = compare(a, b, seed=7), compare(a, b, seed=7)
-    assert (first.ci_low, first.ci_high) == (second.ci_low, second.ci_high)
-    assert first.to_dict() == second.to_dict()
-    other = compare(a, b, seed=8)
-    assert (other.ci_low, other.ci_high) != (first.ci_low, first.ci_high)
-
-
 def test_samples_are_averaged_and_unmatched_cases_reported() -> None:
     a = [*run([1.0, 1.0]), CaseResult("s", "c0", 0.5, "", True, True, sample=1), *run([1.0], suite="t")]
     b = [*run([0.75, 1.0]), *run([1.0], suite="u")]
@@ -112,14 +160,14 @@ def test_samples_are_averaged_and_unmatched_cases_reported() -> None:
     assert statuses[-2:] == ["only in A", "only in B"]
 
 
-def test_failing_sample_fails_the_case() -> None:
+def test_a_case_failing_in_most_samples_fails() -> None:
     a = run([1.0])
-    b = [*run([1.0]), CaseResult("s", "c0", 0.0, "", False, False, sample=1)]
+    b = [*run([1.0]), *(CaseResult("s", "c0", 0.0, "", False, False, sample=k) for k in (1, 2))]
     assert compare(a, b).new_failures == ["s::c0"]
 
 
 def test_no_shared_cases() -> None:
-    with pytest.raises(ValueError, match="share no case"):
+    with pytest.raises(ValueError, match="share no scored case"):
         compare(run([1.0]), run([1.0], suite="other"))
 
 
@@ -153,7 +201,7 @@ def test_load_results_missing(tmp_path: Path) -> None:
 
 
 def test_compare_command_exits_1_only_on_a_regression(tmp_path, capsys) -> None:
-    """The CLI face: identical runs pass; a case that crossed from pass to fail is a regression."""
+    """The CLI face: identical runs pass; a broad drop is a regression; too few cases say so."""
     from harness.cli import main
     from harness.runner import ResultsLog
 
@@ -162,10 +210,14 @@ def test_compare_command_exits_1_only_on_a_regression(tmp_path, capsys) -> None:
         for r in results:
             log.append(r)
 
-    base = [CaseResult("s", f"c{i}", 1.0, "", True, True) for i in range(5)]
+    base = [CaseResult("s", f"c{i}", 1.0, "", True, True) for i in range(8)]
     write("a", base)
-    write("b", [*base[:4], CaseResult("s", "c4", 0.4, "tests fail", False, True)])
+    write("b", [CaseResult("s", f"c{i}", 0.4, "tests fail", False, True) for i in range(8)])
+    write("c", base[:2])
+    write("d", [CaseResult("s", f"c{i}", 0.97, "", True, True) for i in range(2)])
     assert main(["compare", "a", "a", "--out", str(tmp_path)]) == 0
     assert main(["compare", "a", "b", "--out", str(tmp_path)]) == 1
     assert "s::c4" in capsys.readouterr().out
+    assert main(["compare", "c", "d", "--out", str(tmp_path)]) == 0
+    assert "not enough cases" in capsys.readouterr().out
     assert main(["compare", "a", "nope", "--out", str(tmp_path)]) == 2
