@@ -20,8 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harness.cairo import Compiler
-from harness.cairo.node import WorkerPool, ensure_wasm_cairo
-from harness.cairo.wasm import WasmBackend
+from harness.cairo.node import ensure_wasm_cairo
+from harness.cairo.wasm import WasmBackend, wasm_pool
 from harness.suite import load_suite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,7 +82,7 @@ def main() -> None:
     with ThreadPoolExecutor(2) as ex:
         base = base_goldens + list(ex.map(lambda it: bare(pkg, *it), items[8:]))
 
-    backend = WasmBackend(WorkerPool(size=2))
+    backend = WasmBackend(wasm_pool(size=2))
     compiler = Compiler(backend, cache=False, timeout=600)
     ours: dict[str, tuple[bool, float]] = {}
 

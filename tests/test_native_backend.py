@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from harness.cairo import Compiler, CompileResult
-from harness.cairo.native import CAIRO_VERSION, NativeBackend, native_worker_spec
+from harness.cairo.native import CAIRO_VERSION, NativeBackend, native_pool
 from harness.cairo.pool import WorkerPool
 
 pytestmark = pytest.mark.native
@@ -58,7 +58,7 @@ mod tests {
 
 @pytest.fixture(scope="module")
 def pool() -> Iterator[WorkerPool]:
-    pool = WorkerPool(native_worker_spec, size=1, max_calls=500)
+    pool = native_pool(size=1)
     yield pool
     pool.close()
 
@@ -232,7 +232,7 @@ def _native_workers() -> set[int]:
 def test_a_worker_killed_mid_test_is_a_harness_error_never_cached_and_a_rerun_gives_the_verdict(
     tmp_path: Path,
 ) -> None:
-    pool = WorkerPool(native_worker_spec, size=1)
+    pool = native_pool(size=1)
     compiler = Compiler(NativeBackend(pool), cache_root=tmp_path, timeout=120)
     tests = "#[cfg(test)]\nmod tests {\n    #[test]\n    fn spins() {\n        loop {}\n    }\n}\n"
     before = _native_workers()

@@ -32,7 +32,6 @@ from ._types import (
     TestRun,
 )
 from .cache import CompileCache, cache_key
-from .pool import GB
 
 __all__ = [
     "CompileRequest",
@@ -103,8 +102,6 @@ def select_backend(name: BackendName, workers: int | None = None) -> Backend:
         from .scarb import ScarbBackend
 
         return ScarbBackend(scarb)
-    from .pool import WorkerPool
-
     if name == "native":
         from . import native
 
@@ -113,15 +110,10 @@ def select_backend(name: BackendName, workers: int | None = None) -> Backend:
                 "--compiler native: the native compiler is not built and `cargo` is not on PATH "
                 "to build it. Install Rust (https://rustup.rs) or use --compiler wasm."
             )
-        return native.NativeBackend(
-            WorkerPool(native.native_worker_spec, size=workers, max_calls=500, recycle_rss=2 * GB)
-        )
-    from .node import wasm_worker_spec
-    from .wasm import WasmBackend
+        return native.NativeBackend(native.native_pool(workers))
+    from .wasm import WasmBackend, wasm_pool
 
-    return WasmBackend(
-        WorkerPool(wasm_worker_spec, size=workers, retire_on=lambda r: bool(r.data.get("error")))
-    )
+    return WasmBackend(wasm_pool(workers))
 
 
 class Compiler:

@@ -210,6 +210,12 @@ def _build(cargo: str, binary: Path, say: Progress) -> None:
     say(f"native compiler built in {time.monotonic() - started:.0f} s: {binary}")
 
 
+def native_pool(size: int | None = None) -> WorkerPool:
+    """Native workers: the corelib is analysed once per worker, so each serves many calls (500),
+    and is replaced once past 2 GB (salsa's memos grow)."""
+    return WorkerPool(native_worker_spec, size=size, max_calls=500, recycle_rss=2 * GB)
+
+
 def native_worker_spec() -> WorkerSpec:
     binary = ensure_native()
     env = {"RAYON_NUM_THREADS": "1", "RUST_BACKTRACE": "0"}
@@ -235,7 +241,7 @@ class NativeBackend:
     name = "native"
 
     def __init__(self, pool: WorkerPool | None = None, edition: str = "2024_07") -> None:
-        self.pool = pool or WorkerPool(native_worker_spec, max_calls=500, recycle_rss=2 * GB)
+        self.pool = pool or native_pool()
         self.edition = edition
 
     def version(self) -> str:

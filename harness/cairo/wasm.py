@@ -74,7 +74,7 @@ class WasmBackend:
     name = "wasm"
 
     def __init__(self, pool: WorkerPool | None = None) -> None:
-        self.pool = pool or WorkerPool(wasm_worker_spec, retire_on=lambda r: bool(r.data.get("error")))
+        self.pool = pool or wasm_pool()
 
     def version(self) -> str:
         return f"wasm-cairo {WASM_CAIRO_VERSION} (Cairo ~2.8)"
@@ -272,6 +272,12 @@ def _failure_message(tests: str, name: str) -> str:
     if checks:
         msg += "; its checks: " + " | ".join(checks[:4])
     return msg
+
+
+def wasm_pool(size: int | None = None) -> WorkerPool:
+    """Node workers for wasm-cairo: replaced after 6 calls or 3 GB (they grow), or when a call threw
+    (a trapped wasm instance may be poisoned)."""
+    return WorkerPool(wasm_worker_spec, size=size, retire_on=lambda r: bool(r.data.get("error")))
 
 
 def _marked(path: str, marker: str | None) -> str:
