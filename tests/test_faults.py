@@ -515,3 +515,31 @@ def test_a_tracking_server_answering_503_fails_fast_and_the_run_is_logged_later(
     )
     assert code == 0, err
     assert f"run {folder.name} is in MLflow" in printed
+
+
+# -- the tests clean up after themselves ----------------------------------------------------------
+
+
+def test_a_postgres_whose_starter_was_killed_is_found_and_stopped(tmp_path: Path) -> None:
+    """What the session's end and the CI step do: a process started the embedded PostgreSQL and
+    was killed with -9 (pgserver then never stops it); the marker finds it, and it is stopped."""
+    from tests.leftovers import MARKER, marked, stop_postgres
+
+    marker = f"test-{os.getpid()}-{time.monotonic_ns()}"
+    starter = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from harness.rag.db import Database; "
+         "print(Database(pgdata=sys.argv[1]).dsn(), flush=True); time.sleep(600)", str(tmp_path / "pgdata")],
+        cwd=REPO, stdout=subprocess.PIPE, text=True, env={**os.environ, MARKER: marker},
+    )  # fmt: skip
+    try:
+        assert starter.stdout is not None and "postgresql://" in starter.stdout.readline()
+    finally:
+        starter.kill()
+        starter.wait()
+    assert [p.name() for p in marked(marker, ("postgres",))] == ["postgres"]  # the postmaster
+    check = [sys.executable, "-m", "tests.leftovers", marker, "1"]
+    found = subprocess.run(check, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert found.returncode == 1 and "left running by the tests" in found.stdout
+    assert stop_postgres(marker) == [str(tmp_path / "pgdata")]
+    assert subprocess.run(check, cwd=REPO, capture_output=True, timeout=120).returncode == 0
+    assert not _postmaster_alive(tmp_path / "pgdata")
