@@ -14,6 +14,7 @@ import os
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+import asyncio
 import json
 import re
 import signal
@@ -25,9 +26,12 @@ from pathlib import Path
 import dspy
 import pytest
 
+from harness.cairo import Compiler
 from harness.cli import main
-from harness.demo import LESSONS, program_lm, reflection_lm
+from harness.demo import LESSONS, program_lm, reflection_lm, sample_answer
+from harness.judge import make_judge
 from harness.lm import prompt_text
+from harness.metric import Scorer
 from harness.optimize import Optimization, OptimizeOptions, restrict, split_cases
 from harness.runner import UsageError
 from harness.suite import load_suite
@@ -51,7 +55,30 @@ TINY_GEPA = [
 
 
 @pytest.fixture(scope="module")
-def gepa_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def verdicts_compiled_without_a_deadline() -> None:
+    """Every answer the scripted student can give (its sample, or the golden once told) is scored
+    once before any optimisation, through the metric's own path but with a compile deadline no
+    loaded machine misses. The optimisations below then read these verdicts from the compile
+    cache instead of racing a 180 s deadline on a busy machine: a compile that timed out under
+    load made GEPA accept no candidate (and the optimised prompt stay at version 1)."""
+    suite = load_suite(SUITE)
+    answers = [(c, sample_answer(REPO, c)) for c in suite.cases]
+    answers += [
+        (c, f"Here is a corrected solution.\n\n```cairo\n{c.golden.rstrip()}\n```\n") for c in suite.cases
+    ]
+
+    async def score_all() -> list:
+        with Compiler(suite.compiler, timeout=3600) as compiler:
+            scorer = Scorer(compiler, make_judge("heuristic"), suite.dependencies)
+            return await asyncio.gather(*(scorer.ascore(c, text, suite.scoring) for c, text in answers))
+
+    results = asyncio.run(score_all())
+    faults = [(r.case, r.fault) for r in results if r.status != "ok"]
+    assert not faults, f"the compile layer failed on answers the tests rely on: {faults}"
+
+
+@pytest.fixture(scope="module")
+def gepa_run(tmp_path_factory: pytest.TempPathFactory, verdicts_compiled_without_a_deadline: None) -> dict:
     """One tiny offline GEPA optimisation through the CLI, logged to a fresh MLflow store."""
     root = tmp_path_factory.mktemp("optimize")
     uri = f"sqlite:///{root}/mlruns.db"
@@ -146,6 +173,7 @@ def test_compare_prints_the_baseline_and_optimised_table(
     assert "cairo-basics::parse-number" in printed and "paired bootstrap" in printed
 
 
+@pytest.mark.usefixtures("verdicts_compiled_without_a_deadline")
 def test_scripted_optimizer_never_sees_a_test_case(tmp_path: Path) -> None:
     """The student's every request during GEPA is about a train or val case, never a test one."""
     student, reflector = program_lm(), reflection_lm()
@@ -168,6 +196,7 @@ def test_scripted_optimizer_never_sees_a_test_case(tmp_path: Path) -> None:
     assert any("examples_with_feedback" in prompt_text(r) for r in reflector.engine.requests)  # type: ignore[attr-defined]
 
 
+@pytest.mark.usefixtures("verdicts_compiled_without_a_deadline")
 def test_scripted_miprov2_run_completes(tmp_path: Path) -> None:
     code = main(
         [
@@ -252,6 +281,7 @@ def test_restrict_shows_optimizers_only_the_chosen_predictors_and_saves_all() ->
         restrict(module, ["x"])
 
 
+@pytest.mark.usefixtures("verdicts_compiled_without_a_deadline")
 def test_scripted_gepa_killed_halfway_resumes_from_its_checkpoint(tmp_path: Path) -> None:
     """kill -9 during GEPA, then --resume: GEPA reloads its saved state instead of starting over."""
     out = tmp_path / "reports"
