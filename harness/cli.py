@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime
 import json
 import logging
 import signal
@@ -223,6 +224,43 @@ def cmd_compile(args: argparse.Namespace) -> int:
     else:
         _print_result(result)
     return 0 if result.passed else 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from . import importers
+    from .authoring import describe as describe_suite
+
+    source = Path(args.source)
+    if not source.exists():
+        raise UsageError(f"{args.source}: no such file or folder")
+    if args.kind == "jsonl":
+        if not (args.query_field and args.golden_field):
+            raise UsageError("import jsonl needs --query-field and --golden-field")
+        found = importers.jsonl(source, args.query_field, args.golden_field, args.tests_field, args.id_field)
+    elif args.kind == "starklings":
+        found = importers.starklings(source)
+    else:
+        found = importers.scarb_packages(source)
+    for line in importers.summary(found):
+        print(line)
+    if not found.cases:
+        print("nothing to write", file=sys.stderr)
+        return 1
+    added = None
+    if args.added:
+        try:
+            added = datetime.date.fromisoformat(args.added)
+        except ValueError:
+            raise UsageError(f"--added {args.added!r}: expected YYYY-MM-DD") from None
+    out_path = importers.write_suite(found, Path(args.out), name=args.name, split=args.split, added=added)
+    print(f"wrote {out_path} (goldens and tests under its root's golden/ folder); validating it:")
+    suite = load_suite(out_path)  # an invalid result is a SuiteError: exit 2 with every problem
+    lines, warnings = describe_suite(suite)
+    print(lines[0])
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    print(f"check its goldens: cairo-evals check-golden {out_path}")
+    return 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -812,6 +850,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the CompileResult as JSON")
     _compiler_options(p)
     p.set_defaults(func=cmd_compile)
+
+    p = sub.add_parser("import", help="write a suite from Scarb packages, Starklings or a JSONL dataset")
+    p.add_argument("kind", choices=["scarb-packages", "starklings", "jsonl"])
+    p.add_argument("source", help="the folder (scarb-packages, starklings) or file (jsonl) to read")
+    p.add_argument("--out", required=True, help="the suite file to write, e.g. suites/book.yaml")
+    p.add_argument("--name", help="the suite's name (default: the file's stem)")
+    p.add_argument("--split", choices=["train", "val", "test"], default="test", help="every case's split")
+    p.add_argument("--added", help="YYYY-MM-DD: every case's `added:` date (when the material was written)")
+    p.add_argument("--query-field", help="jsonl: the field with the query (a.b reaches into objects)")
+    p.add_argument("--golden-field", help="jsonl: the field with the golden code (fenced code is extracted)")
+    p.add_argument("--tests-field", help="jsonl: the field with the tests (default: the golden's own tests)")
+    p.add_argument("--id-field", help="jsonl: the field with the case id (default: <file>-<line>)")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("ingest", help="chunk, embed and store a Cairo docs corpus for the RAG pipeline")
     p.add_argument(
