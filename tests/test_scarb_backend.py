@@ -1004,3 +1004,15 @@ def test_suite_test_runner_field(tmp_path: Path) -> None:
     path.write_text(body.format(runner="test_runner: pytest\n"))
     with pytest.raises(SuiteError, match="test_runner"):
         load_suite(path)
+
+
+def test_stand_in_snforge_warnings_become_notes(stand_in: StandIn) -> None:
+    """The line shape of snforge's version check (running.rs, incompatible_snforge_std_version_warning)."""
+    warning = (
+        "[WARNING] Package snforge_std version does not meet the recommended version requirement ^0.49.0\n"
+    )
+    stand_in.plan(
+        build=BUILD_OK, snforge={"fixture": "snforge_simple_package_0.49.0.txt", "stdout_text": warning}
+    )
+    result = stand_in.backend().compile(CompileRequest(COUNTER, "contract", tests=SIMPLE_TESTS))
+    assert any(n.startswith("snforge: Package snforge_std version") for n in result.notes)

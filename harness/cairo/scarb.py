@@ -145,7 +145,7 @@ PANIC_ITEM = re.compile(r"\('(?P<short>.*?)'\)(?=[\s,)\]]|$)|\"(?P<bytes>[^\"]*)
 SF_LINE = re.compile(r"^\[(?P<status>PASS|FAIL|IGNORE)\] (?P<name>\S+)(?P<rest>.*)$")
 SF_GAS = re.compile(r"\bl2_gas: ~(?P<l2>\d+)|\(gas: ~(?P<old>\d+)\)")
 SF_SUMMARY = re.compile(r"^Tests: (?P<passed>\d+) passed, (?P<failed>\d+) failed, (?P<ignored>\d+) ignored")
-SF_ERROR = re.compile(r"^\[ERROR\] (?P<msg>.*)$", re.M)
+SF_WARNING = re.compile(r"^\[WARNING\] (.*)$", re.M)
 FELT_ITEM = re.compile(r"0x[0-9a-fA-F]+(?: \('(?P<short>(?:[^'\\]|\\.)*)'\))?")
 
 
@@ -1167,7 +1167,13 @@ class ScarbBackend:
             return fault(run, what)
         test_out = parse_build_output(run.stdout, run.stderr, where)
         notes += [n for n in test_out.notes if n not in notes]
-        report = parse_snforge(test_out.text) if runner == "snforge" else parse_cairo_test(test_out.text)
+        if runner == "snforge":
+            report = parse_snforge(test_out.text)
+            notes += [
+                f"snforge: {w}" for w in SF_WARNING.findall(test_out.text) if f"snforge: {w}" not in notes
+            ]
+        else:
+            report = parse_cairo_test(test_out.text)
         located = [d for d in test_out.errors if d.line is not None]
         if report.ran or (run.returncode == 0 and not located):
             tests = case_tests(report, sealed)
