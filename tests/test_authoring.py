@@ -141,11 +141,6 @@ def test_mod_test_two_modules_and_use_super_glob_all_run(tmp_path: Path, compile
 
 
 @needs_native
-@pytest.mark.xfail(
-    strict=True,
-    reason="the native backend reports an #[ignore]d test as failed ('ignored by the runner') although "
-    "the seal does not expect it (harness/cairo/native.py _test_run): reported to the lead",
-)
 def test_an_ignored_test_neither_runs_nor_counts(compiler: Compiler) -> None:
     result = compiler.compile(GOLDEN, "program", TESTS + IGNORED)
     assert result.tests is not None and (result.tests.passed, result.tests.failed) == (4, 0)

@@ -43,10 +43,10 @@ def node_executable() -> str:
     node = shutil.which("node")
     if node is None:
         raise CompilerNotFound(
-            "No Cairo compiler available: looked for `scarb` on PATH (not found) and for "
-            "`node` to run the embedded wasm compiler (not found). Install Scarb "
-            "(https://docs.swmansion.com/scarb/download.html) or Node.js ≥ 18 "
-            "(e.g. `apt-get install nodejs npm`)."
+            "No Cairo compiler available: looked for `scarb` on PATH (not found), for `cargo` to build "
+            "the native compiler (not found, and it is not built) and for `node` to run the embedded "
+            "wasm compiler (not found). Install Scarb (https://docs.swmansion.com/scarb/download.html), "
+            "Rust (https://rustup.rs) or Node.js >= 18 (e.g. `apt-get install nodejs npm`)."
         )
     return node
 
