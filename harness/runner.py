@@ -64,6 +64,7 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 DEFAULT_PROGRAM = "harness.rag:RagPipeline"
+CLOSE_GRACE = 3.0  # seconds an ending run waits for its compiler to close
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 _COST: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("cairo_evals_cost", default=None)
@@ -525,7 +526,14 @@ class Runner:
             except Exception as e:  # e.g. the database is gone: nothing left to close politely
                 log.warning("closing program %s failed: %s", program.name, describe(e))
         if self._compiler is not None:
-            self._compiler.close()
+            # Closing waits for compiles in flight, which an interrupted run has abandoned: give it
+            # a few seconds in a thread nobody joins, then let the process end (the workers die
+            # with it).
+            closing = asyncio.get_running_loop().run_in_executor(DaemonExecutor(), self._compiler.close)
+            try:
+                await asyncio.wait_for(closing, CLOSE_GRACE)
+            except TimeoutError:
+                log.warning("compiles still running after %gs were abandoned", CLOSE_GRACE)
 
     def _retrying(self) -> AsyncRetrying:
         return AsyncRetrying(
