@@ -239,6 +239,7 @@ def _merge(folder: Path) -> list[CaseResult]:
         tmp.replace(main)
         for p in parts:
             p.unlink()
+            p.with_name(p.name + ".lock").unlink(missing_ok=True)  # the worker's run lock
     return read_results(main)
 
 

@@ -74,7 +74,7 @@ def test_the_run_is_logged_with_params_metrics_and_nested_suites(
     parent = df[df.run_id == logged].iloc[0]
     assert parent["tags.cairo_evals.run_id"] == result.run_id
     assert parent["params.program"] == RAG
-    assert parent["params.compiler_backend"] in ("wasm", "scarb")
+    assert parent["params.compiler_backend"] in ("native", "wasm", "scarb")
     assert parent["params.compiler_version"] != "unknown"
     assert parent["params.repeats"] == "1"
     assert parent["params.concurrency"] == "8"
