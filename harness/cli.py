@@ -32,12 +32,8 @@ from rich.table import Table
 
 from . import __version__
 from .cairo import Compiler, CompileResult, CompilerNotFound
+from .cairo.pool import default_pool_size
 from .cairo.scarb import add_test_runner_option
-
-try:  # the compile layer is moving its worker pool from node.py to pool.py
-    from .cairo.pool import default_pool_size
-except ImportError:  # pragma: no cover
-    from .cairo.node import default_pool_size
 from .compare import COLUMNS, Comparison, compare, load_results, run_case_weights, run_toolchain
 from .gate import SuiteVerdict, verdicts
 from .goldens import GoldenCheck, summarize, verify
