@@ -1,10 +1,10 @@
 """`cairo-evals doctor`: what this machine has for the harness, and what `--compiler auto` picks.
 
-It looks, and changes nothing: no build, no install, no network, no database or MLflow
-connection. The tools on PATH are asked for their `--version` (a few seconds at most); the
-native compiler, the embedded wasm compiler and Postgres are looked up where the harness keeps
-them. Each missing piece comes with how to get it. The exit status is 1 when no compiler is
-usable, 0 otherwise (`--json` prints the same findings as JSON).
+It only looks: no build, no install, no network, no database or MLflow connection (at most the
+cache folder is created). The tools on PATH are asked for their `--version` (a few seconds at
+most); the native compiler, the embedded wasm compiler and Postgres are looked up where the
+harness keeps them. Each missing piece comes with how to get it. The exit status is 1 when no
+compiler is usable, 0 otherwise (`--json` prints the same findings as JSON).
 """
 
 from __future__ import annotations
