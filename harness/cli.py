@@ -297,6 +297,7 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
         tags=_csv(args.tags),
         cases=_csv(args.cases),
         split=args.split,
+        added_after=args.added_after,
         shard=args.shard,
         case_timeout=args.case_timeout,
         retries=args.retries,
@@ -742,6 +743,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tags", action="append", default=[], help="only cases with one of these tags (a,b)")
     p.add_argument("--cases", action="append", default=[], help="only these case ids (a,b)")
     p.add_argument("--split", choices=["train", "val", "test"], help="only cases of this split")
+    p.add_argument(
+        "--added-after",
+        metavar="DATE",
+        help="only cases whose added: date is after DATE (YYYY-MM-DD), e.g. a model's training cutoff",
+    )
     p.add_argument("--shard", help="i/n: this machine's deterministic share of the cases")
     p.add_argument("--out", default=default_out(), help="where run folders go (default reports/)")
     p.add_argument("--resume", metavar="RUN_ID", help="continue a run: skip its finished cases")

@@ -42,7 +42,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -85,6 +85,7 @@ class RunOptions:
     tags: tuple[str, ...] = ()
     cases: tuple[str, ...] = ()
     split: str | None = None
+    added_after: str | None = None  # YYYY-MM-DD: only cases whose `added:` date is later
     shard: str | None = None  # "i/n", 1-based
     case_timeout: float = 900.0
     retries: int = 3
@@ -182,6 +183,7 @@ def select(suites: Sequence[Suite], opts: RunOptions) -> list[tuple[Suite, Case]
     unknown = [c for c in opts.cases if c not in known]
     if unknown:
         raise UsageError(f"--cases: no case named {', '.join(unknown)}")
+    after = _date(opts.added_after) if opts.added_after else None
     picked = []
     for suite in suites:
         for case in suite.cases:
@@ -191,9 +193,19 @@ def select(suites: Sequence[Suite], opts: RunOptions) -> list[tuple[Suite, Case]
                 continue
             if opts.split and case.split != opts.split:
                 continue
+            # newer than a model's training cutoff; a case without `added:` cannot claim to be
+            if after and (case.added is None or case.added <= after):
+                continue
             if in_shard(case.nodeid, opts.shard):
                 picked.append((suite, case))
     return picked
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--added-after {text!r}: expected a date, YYYY-MM-DD") from None
 
 
 # -- the results log --------------------------------------------------------------------------

@@ -150,10 +150,7 @@ def test_shards_partition_the_cases_deterministically() -> None:
 
 
 def test_selection_by_tags_cases_and_split() -> None:
-    assert {c.id for _, c in select(SUITES, RunOptions(tags=("events",)))} == {
-        "message-board",
-        "simple-token",
-    }
+    assert {c.id for _, c in select(SUITES, RunOptions(tags=("voting",)))} == {"ballot", "polls"}
     assert [c.id for _, c in select(SUITES, RunOptions(cases=("loops",)))] == ["loops"]
     assert all(c.split == "test" for _, c in select(SUITES, RunOptions(split="test")))
     with pytest.raises(UsageError, match="no case named nope"):
@@ -212,7 +209,7 @@ def test_shard_runs_merge_into_the_unsharded_run(tmp_path: Path) -> None:
     shards = [run(shard=f"{i}/2") for i in (1, 2)]
     merged = merge_runs([s.run_id for s in shards], str(tmp_path), merged_id="nightly-merged")
     assert [(r.nodeid, r.score) for r in merged.results] == [(r.nodeid, r.score) for r in whole.results]
-    assert len(read_results(tmp_path / "nightly-merged" / "results.jsonl")) == 16
+    assert len(read_results(tmp_path / "nightly-merged" / "results.jsonl")) == len(whole.results)
     with pytest.raises(UsageError, match="is in both"):
         merge_runs([shards[0].run_id, shards[0].run_id], str(tmp_path))
     with pytest.raises(UsageError, match="nightly-merged already exists"):
