@@ -232,6 +232,7 @@ class WorkerPool:
         for _ in range(self.size):
             self._idle.put(None)
         self._lock = threading.Lock()
+        self._live: set[Worker] = set()  # every started worker, idle or busy
         self.started = 0
         self.peak_rss_by_worker: list[int] = []
         self.last_info: dict[str, Any] = {}
@@ -249,6 +250,8 @@ class WorkerPool:
         try:
             if worker is None or not worker.alive:
                 worker = Worker(self.spec())
+                with self._lock:
+                    self._live.add(worker)
                 self.started += 1
                 self.last_info = worker.info
             started = time.monotonic()
@@ -270,16 +273,20 @@ class WorkerPool:
             self._idle.put(worker)
 
     def _retire(self, worker: Worker) -> None:
+        with self._lock:
+            self._live.discard(worker)
         self.peak_rss_by_worker.append(worker.peak_rss)
         worker.close()
 
     def close(self) -> None:
-        for _ in range(self.size):
-            worker = self._idle.get()
-            if worker is not None:
-                self._retire(worker)
-        for _ in range(self.size):
-            self._idle.put(None)
+        """Stop every worker now: idle ones are closed, busy ones killed (their calls end as
+        "crash", which nobody counts as a verdict). Never waits for a compile to finish."""
+        with self._lock:
+            live = list(self._live)
+            self._live.clear()
+        for worker in live:
+            self.peak_rss_by_worker.append(worker.peak_rss)
+            worker.kill()
 
 
 def default_pool_size() -> int:
