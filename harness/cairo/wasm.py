@@ -56,6 +56,10 @@ ARTIFACT_MESSAGES = (
 NO_DETAIL = "the embedded compiler gives no detail for this contract; install Scarb for full diagnostics"
 
 
+class _Fault(Exception):
+    """A worker call that ended without an answer (timeout, crash) while diagnosing."""
+
+
 @dataclass(frozen=True)
 class _Run:
     compiled: bool
@@ -143,12 +147,15 @@ class WasmBackend:
             if alone.failure:
                 return self._failed_call(alone.failure, start, notes, timeout)
             ok = alone.compiled
-            if ok:  # the answer compiles; the tests do not bind to it
+        try:
+            if ok and tests is None and req.tests is not None:  # compiles; the tests do not bind
                 bind = self._diagnose(sealed.source, sealed, req.kind, budget, tests_too=True)
                 diagnostics += bind
                 tests = unbound(sealed.expected, [d for d in bind if d.file == "tests.cairo"])
-        if not ok:
-            diagnostics += self._diagnose(sealed.answer, sealed, req.kind, budget)
+            if not ok:
+                diagnostics += self._diagnose(sealed.answer, sealed, req.kind, budget)
+        except _Fault as fault:  # the diagnostics pass itself failed: no verdict either
+            return self._failed_call(str(fault), start, notes, timeout)
         return self._result(ok, start, notes, diagnostics, tests)
 
     def _result(
@@ -215,8 +222,10 @@ class WasmBackend:
         if tests_too:  # let the plain pass see the test module (and drop the attribute noise)
             src = src.replace("#[cfg(test)]", "")
         reply = self._call("compile_program", budget, src=src)
+        if reply.failure:
+            raise _Fault(f"{reply.failure}: {reply.detail}" if reply.detail else reply.failure)
         text = reply.data.get("output") or reply.data.get("error") or ""
-        if reply.failure or "failed to compile" not in text:
+        if "failed to compile" not in text:
             return [] if tests_too else [Diagnostic("error", _no_detail(kind), code="no-detail")]
         contract = kind == "contract"
         kept: list[Diagnostic] = []
