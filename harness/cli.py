@@ -390,6 +390,7 @@ def _execute(runner: Runner, label: str = "run") -> RunResult:
     runner.on_result = on_result
     runner.prepare()  # the run's lock and folder: a second writer or a read-only --out fails here
     print(f"{label} {runner.run_id}: results in {runner.folder}/results.jsonl", file=sys.stderr)
+    print(f"compiler: {describe_compiler(runner.compiler)}", file=sys.stderr)
     try:
         with _terminate_as_interrupt(), progress:
             return asyncio.run(runner.run())
@@ -478,6 +479,22 @@ ALLOW_ERRORS_HELP = (
     "gate the cases that have a verdict even when harness faults left others without one "
     "(default: any harness error fails the gates, exit 2)"
 )
+
+
+def describe_compiler(compiler: Compiler) -> str:
+    """Which backend judges and why, and whether it must first be built or installed."""
+    from .cairo import auto_choice, native
+
+    backend = compiler.backend
+    text = f"{backend.name} (Cairo {backend.cairo_version()})"
+    if backend.name == "native" and not native.is_built():
+        text += ": not built yet, the first compile builds it with cargo (once, about 8 minutes on 2 cores)"
+    elif backend.name == "wasm":
+        text += ": the embedded fallback, an approximation of today's Cairo (no cargo for the native one)"
+    choice, why = auto_choice()
+    if choice == backend.name:
+        text += f" [auto: {why}]"
+    return text
 
 
 def _save(result: RunResult, allow_errors: bool = False) -> tuple[list[SuiteVerdict], dict[str, Path]]:
