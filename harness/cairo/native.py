@@ -37,7 +37,7 @@ from ..paths import cache_dir
 from . import diagnostics as dx
 from ._types import CompileRequest, CompileResult, CompilerNotFound, Diagnostic, TestFailure, TestRun
 from .pool import GB, Budget, Reply, WorkerPool, WorkerSpec
-from .results import fault_result, unbound
+from .results import fault_result, unbound, verdict
 from .seal import Sealed, seal
 
 CAIRO_VERSION = "2.16.0"
@@ -281,15 +281,15 @@ class NativeBackend:
         diagnostics = self._diagnostics(reply, sealed)
         if reply.data.get("compiled"):
             tests = _test_run(reply.data.get("tests", ()), sealed) if req.tests is not None else None
-            return self._result(True, start, notes, diagnostics, tests)
+            return verdict(self, True, start, notes, diagnostics, tests)
         if req.tests is None:
-            return self._result(False, start, notes, diagnostics)
+            return verdict(self, False, start, notes, diagnostics)
         alone = self._call(sealed.answer, budget, None)  # is it the answer, or the tests' binding?
         if alone.failure or "fatal" in alone.data:
             return self._fault(alone, start, notes, timeout)
         if not alone.data.get("compiled"):
-            return self._result(False, start, notes, self._diagnostics(alone, sealed))
-        return self._result(True, start, notes, diagnostics, unbound(sealed.expected, diagnostics))
+            return verdict(self, False, start, notes, self._diagnostics(alone, sealed))
+        return verdict(self, True, start, notes, diagnostics, unbound(sealed.expected, diagnostics))
 
     def _diagnostics(self, reply: Reply, sealed: Sealed) -> tuple[Diagnostic, ...]:
         out = []
@@ -299,25 +299,6 @@ class NativeBackend:
                 diag = Diagnostic(d.get("severity", "error"), d["text"].strip(), d.get("code"))
             out.append(diag)
         return tuple(out)
-
-    def _result(
-        self,
-        ok: bool,
-        start: float,
-        notes: list[str],
-        diagnostics: tuple[Diagnostic, ...] = (),
-        tests: TestRun | None = None,
-    ) -> CompileResult:
-        return CompileResult(
-            ok=ok,
-            backend=self.name,
-            backend_version=self.version(),
-            duration_s=round(time.monotonic() - start, 3),
-            diagnostics=diagnostics,
-            tests=tests,
-            notes=tuple(notes),
-            cairo=CAIRO_VERSION,
-        )
 
     def _fault(self, reply: Reply, start: float, notes: list[str], timeout: float) -> CompileResult:
         return fault_result(self.name, self.version(), reply, start, notes, timeout, CAIRO_VERSION)

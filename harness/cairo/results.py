@@ -1,12 +1,43 @@
-"""Verdict pieces every backend builds the same way: harness faults, and tests that cannot bind."""
+"""Verdict pieces every backend builds the same way: verdicts, harness faults, and tests that
+cannot bind."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import Protocol
 
 from ._types import CompileResult, Diagnostic, TestFailure, TestRun
 from .pool import Reply
+
+
+class Named(Protocol):
+    name: str
+
+    def version(self) -> str: ...
+
+    def cairo_version(self) -> str: ...
+
+
+def verdict(
+    backend: Named,
+    ok: bool,
+    start: float,
+    notes: Sequence[str],
+    diagnostics: Sequence[Diagnostic] = (),
+    tests: TestRun | None = None,
+) -> CompileResult:
+    """A backend's verdict on one request (status "ok": compiles or not, see `ok`)."""
+    return CompileResult(
+        ok=ok,
+        backend=backend.name,
+        backend_version=backend.version(),
+        duration_s=round(time.monotonic() - start, 3),
+        diagnostics=tuple(diagnostics),
+        tests=tests,
+        notes=tuple(notes),
+        cairo=backend.cairo_version(),
+    )
 
 
 def fault_result(

@@ -27,11 +27,11 @@ import time
 from dataclasses import dataclass
 
 from . import diagnostics as dx
-from ._types import CompileRequest, CompileResult, Diagnostic, Status, TestFailure, TestRun
+from ._types import CompileRequest, CompileResult, Diagnostic, TestFailure, TestRun
 from .native import needs_scarb
 from .node import WASM_CAIRO_VERSION, wasm_worker_spec
 from .pool import Budget, Reply, WorkerPool
-from .results import fault_result, unbound
+from .results import fault_result, unbound, verdict
 from .seal import Sealed, seal
 
 RESULT = re.compile(r"test result: (?P<verdict>ok|FAILED)\. (?P<passed>\d+) passed; (?P<failed>\d+) failed")
@@ -156,28 +156,7 @@ class WasmBackend:
                 diagnostics += self._diagnose(sealed.answer, sealed, req.kind, budget)
         except _Fault as fault:  # the diagnostics pass itself failed: no verdict either
             return self._failed_call(str(fault), start, notes, timeout)
-        return self._result(ok, start, notes, diagnostics, tests)
-
-    def _result(
-        self,
-        ok: bool,
-        start: float,
-        notes: list[str],
-        diagnostics: list[Diagnostic] | tuple[Diagnostic, ...] = (),
-        tests: TestRun | None = None,
-        status: Status | None = None,
-    ) -> CompileResult:
-        return CompileResult(
-            ok=ok,
-            backend=self.name,
-            backend_version=self.version(),
-            duration_s=round(time.monotonic() - start, 3),
-            diagnostics=tuple(diagnostics),
-            tests=tests,
-            status=status or "ok",
-            notes=tuple(notes),
-            cairo="~2.8",
-        )
+        return verdict(self, ok, start, notes, diagnostics, tests)
 
     @staticmethod
     def _bridge_version_gaps(code: str) -> tuple[str, list[str]]:
