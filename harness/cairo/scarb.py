@@ -136,7 +136,9 @@ CT_LINE = re.compile(
 CT_SUMMARY = re.compile(r"test result: (?:ok|FAILED)\. (?P<passed>\d+) passed; (?P<failed>\d+) failed", re.I)
 CT_FAILURE = re.compile(r"^\s+(?P<name>\S+::\S+) - (?P<msg>.*)$")
 PANIC_PREFIX = re.compile(r"^\s*panicked with\s+(?P<body>.*?)\s*$", re.I | re.S)
-PANIC_ITEM = re.compile(r"\('(?P<short>.*?)'\)(?=[\s,)\]]|$)|\"(?P<bytes>[^\"]*)\"", re.S)
+PANIC_VALUE = re.compile(  # one printed value: a felt (hex or decimal) with its short string, or a ByteArray
+    r"(?:0x[0-9a-fA-F]+|\d+)(?: \('(?P<short>(?:[^'\\]|\\.)*)'\))?|\"(?P<bytes>(?:[^\"\\]|\\.)*)\"", re.S
+)
 
 # snforge (forge-runner `messages.rs`, `tests_summary.rs`): `[PASS] <path> (l1_gas: ~0, …, l2_gas: ~N)`
 # (before 0.3x: `(gas: ~N)`; fuzzed: `(runs: 256, l1_gas: {…}, …)`), `[FAIL] <path>`, blank,
@@ -146,7 +148,6 @@ SF_LINE = re.compile(r"^\[(?P<status>PASS|FAIL|IGNORE)\] (?P<name>\S+)(?P<rest>.
 SF_GAS = re.compile(r"\bl2_gas: ~(?P<l2>\d+)|\(gas: ~(?P<old>\d+)\)")
 SF_SUMMARY = re.compile(r"^Tests: (?P<passed>\d+) passed, (?P<failed>\d+) failed, (?P<ignored>\d+) ignored")
 SF_WARNING = re.compile(r"^\[WARNING\] (.*)$", re.M)
-FELT_ITEM = re.compile(r"0x[0-9a-fA-F]+(?: \('(?P<short>(?:[^'\\]|\\.)*)'\))?")
 
 
 # -- versions ----------------------------------------------------------------------------------
@@ -589,25 +590,42 @@ class TestReport:
         return bool(self.outcomes) or bool(self.summary and sum(self.summary))
 
 
-def decode_panic(message: str) -> str:
-    """The readable part of a cairo-test panic report.
+def _strings(values: str) -> list[str] | None:
+    """The texts of a printed panic value or tuple of values when every value is a short string
+    (`0x… ('text')`) or a ByteArray (`"text"`), else None (plain felts are kept as printed)."""
+    body = values.strip()
+    if body[:1] in "([" and body[-1:] in ")]":
+        body = body[1:-1]
+    texts, pos = [], 0
+    for m in PANIC_VALUE.finditer(body):
+        if body[pos : m.start()].strip(" ,\n"):
+            return None
+        text = m["short"] if m["short"] is not None else m["bytes"]
+        if text is None:
+            return None
+        texts.append(text)
+        pos = m.end()
+    if body[pos:].strip(" ,\n") or not "".join(texts):
+        return None
+    return texts
 
-    `Panicked with 0x77726f6e67 ('wrong').` -> `wrong`; `Panicked with (0x61 ('a'), 0x62 ('b')).`
-    -> `a, b`; `Panicked with "assertion `x == 1` failed.\\n…".` -> the ByteArray's text; the old
-    `panicked with [1725…588 ('Make this test fail'), ].` -> `Make this test fail`. Anything else
-    (`Panicked with 0x1.`, `expected panic but finished successfully.`) is returned as it is.
+
+def decode_panic(message: str) -> str:
+    """The readable part of a cairo-test panic report (`format_for_panic` in cairo-lang-runner).
+
+    `Panicked with 0x68656c6c6f ('hello').` -> `hello`; `Panicked with "short, but string".` ->
+    `short, but string`; `Panicked with (0x61 ('a'), 0x62 ('b')).` -> `a, b`; the old
+    `panicked with [1725…588 ('Make this test fail'), ].` -> `Make this test fail`. Anything with a
+    plain felt in it (`Panicked with 0x1.`, `Panicked with (0x9999, "hello", …).`) and anything
+    else (`expected panic but finished successfully.`) is returned as it is.
     """
     raw = message.strip()
     m = PANIC_PREFIX.match(raw)
     if m is None:
         return raw
-    body = m["body"]
-    if body.endswith("."):
-        body = body[:-1]
-    if body.startswith('"') and body.endswith('"') and len(body) >= 2:
-        return body[1:-1]
-    items = [i["short"] if i["short"] is not None else i["bytes"] for i in PANIC_ITEM.finditer(body)]
-    return ", ".join(items) if items else raw
+    body = m["body"][:-1] if m["body"].endswith(".") else m["body"]
+    texts = _strings(body)
+    return ", ".join(texts) if texts else raw
 
 
 def parse_cairo_test(text: str) -> TestReport:
@@ -648,22 +666,15 @@ def parse_cairo_test(text: str) -> TestReport:
 
 
 def decode_failure_data(data: str) -> str:
-    """The readable part of snforge's `Failure data:` block (already dedented).
-
-    `0x6661696c696e6720636865636b ('failing check')` -> `failing check`; a tuple of felts that are all
-    short strings -> the strings joined; `"assertion `x == y` failed.\\nx: 5\\ny: 6"` -> the ByteArray's text.
-    Anything else (`Incorrect panic data` / `Actual:` / `Expected:`, `Expected to panic, but no
-    panic occurred`, VM errors) is kept as it is.
+    """The readable part of snforge's `Failure data:` block (already dedented), as `decode_panic`:
+    `0x6661696c696e6720636865636b ('failing check')` -> `failing check`; a ByteArray
+    `"assertion `x == y` failed.\\nx: 5\\ny: 6"` -> its text; anything else (`Incorrect panic data` /
+    `Actual:` / `Expected:`, `Expected to panic, but no panic occurred`, VM errors, plain felts)
+    is kept as it is.
     """
     text = data.strip()
-    if len(text) >= 2 and text.startswith('"') and text.endswith('"'):
-        return text[1:-1]
-    body = text[1:-1] if text.startswith("(") and text.endswith(")") else text
-    items = list(FELT_ITEM.finditer(body))
-    leftover = FELT_ITEM.sub("", body).replace(",", "").strip()
-    if items and not leftover and all(m["short"] for m in items):  # every value a short string
-        return ", ".join(m["short"] for m in items)
-    return text
+    texts = _strings(text)
+    return ", ".join(texts) if texts else text
 
 
 def parse_snforge(text: str) -> TestReport:
