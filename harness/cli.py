@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -34,36 +35,24 @@ from . import __version__
 from .cairo import Compiler, CompileResult, CompilerNotFound
 from .cairo.pool import default_pool_size
 from .cairo.scarb import add_test_runner_option
-from .compare import COLUMNS, Comparison, compare, load_results, run_case_weights, run_toolchain
-from .gate import SuiteVerdict, verdicts
 from .goldens import GoldenCheck, summarize, verify
-from .metric import CaseResult
-from .optimize import (
-    BUDGETS,
-    OPTIMIZERS,
-    ROLES,
-    Optimization,
-    OptimizeOptions,
-    Outcome,
-    describe,
-    resume_optimization,
-)
-from .program import ProgramError
-from .report import BEFORE_AFTER, before_after_rows, render_optimization_markdown, write_reports
-from .runner import (
-    DEFAULT_PROGRAM,
-    OutputError,
-    Runner,
-    RunOptions,
-    RunResult,
-    UsageError,
-    default_out,
-    merge_runs,
-    resume_options,
-)
-from .runner import Progress as RunProgress
 from .suite import SuiteError, json_schema, load_suite, load_suites
 from .transient import describe as describe_error
+
+# What imports DSPy, LiteLLM, MLflow or scipy (the runner, metric, gates, reports, compare,
+# optimize, prompts) is imported by the commands that use it, so `validate`, `schema` and
+# `doctor` start without them (about 2 s of CPU less; tests/test_cli_startup.py keeps it so).
+if TYPE_CHECKING:
+    from .compare import Comparison
+    from .gate import SuiteVerdict
+    from .metric import CaseResult
+    from .optimize import Optimization, OptimizeOptions, Outcome
+    from .runner import Progress as RunProgress
+    from .runner import Runner, RunOptions, RunResult
+
+    Evaluated = tuple[RunResult, list[SuiteVerdict], Runner]
+
+LIGHT_COMMANDS = ("validate", "schema", "doctor")  # parsed without the commands that need DSPy
 
 # CI logs are not terminals: give tables room instead of rich's 80-column default.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -225,6 +214,7 @@ def cmd_compile(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from . import importers
     from .authoring import describe as describe_suite
+    from .runner import UsageError
 
     source = Path(args.source)
     if not source.exists():
@@ -283,6 +273,8 @@ def _csv(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _run_options(args: argparse.Namespace) -> RunOptions:
+    from .runner import RunOptions, resume_options
+
     if args.resume:
         return resume_options(args.resume, args.out)
     return RunOptions(
@@ -399,6 +391,8 @@ def _execute(runner: Runner, label: str = "run") -> RunResult:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from .runner import Runner, UsageError
+
     opts = _run_options(args)
     runner = Runner(opts, run_id=args.resume)
     runner.validate()  # bad programs, LMs, keys or selections fail here, before anything is announced
@@ -499,6 +493,10 @@ def describe_compiler(compiler: Compiler) -> str:
 
 def _save(result: RunResult, allow_errors: bool = False) -> tuple[list[SuiteVerdict], dict[str, Path]]:
     """The verdicts, written with the reports (summary.json, report.html, summary.md, junit.xml)."""
+    from .gate import verdicts
+    from .report import write_reports
+    from .runner import OutputError
+
     found = verdicts(result.suites, result.results, allow_errors)
     summary = {
         "run_id": result.run_id,
@@ -544,6 +542,8 @@ def _finish(result: RunResult, allow_errors: bool = False) -> tuple[int, list[Su
 def print_comparison(a: str, b: str, out_dir: str, margin: float) -> Comparison:
     """Print the per-case deltas and the verdict of B against A (cases weighted as the gates weigh
     them; a warning when the runs' toolchains differ)."""
+    from .compare import compare, load_results, run_case_weights, run_toolchain
+
     cmp = compare(
         load_results(a, out_dir),
         load_results(b, out_dir),
@@ -556,6 +556,8 @@ def print_comparison(a: str, b: str, out_dir: str, margin: float) -> Comparison:
 
 
 def show_comparison(cmp: Comparison, a: str, b: str) -> None:
+    from .compare import COLUMNS
+
     table = Table(title=f"{a} (A) → {b} (B)")
     for col in COLUMNS:
         table.add_column(col)
@@ -573,6 +575,9 @@ def show_comparison(cmp: Comparison, a: str, b: str) -> None:
 
 
 def _optimize_options(args: argparse.Namespace) -> tuple[OptimizeOptions, str | None]:
+    from .optimize import OptimizeOptions, resume_optimization
+    from .runner import UsageError
+
     if args.resume:
         return resume_optimization(args.resume, args.out), args.resume
     if not args.suite:
@@ -600,9 +605,6 @@ def _optimize_options(args: argparse.Namespace) -> tuple[OptimizeOptions, str | 
         ),
         None,
     )
-
-
-Evaluated = tuple[RunResult, list[SuiteVerdict], Runner]
 
 
 def _log_optimization(
@@ -647,6 +649,11 @@ def _log_optimization(
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
+    from .compare import compare
+    from .optimize import ROLES, Optimization, describe
+    from .report import BEFORE_AFTER, before_after_rows, render_optimization_markdown
+    from .runner import Runner, UsageError
+
     opts, resume = _optimize_options(args)
     opt = Optimization(opts, resume)
     runners = {role: Runner(opt.eval_options(role), run_id=opt.run_id(role)) for role in ROLES}
@@ -703,6 +710,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from .runner import UsageError
+
     try:
         return 1 if print_comparison(args.a, args.b, args.out, args.margin).regression else 0
     except ValueError as e:
@@ -710,6 +719,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from .runner import merge_runs
+
     result = merge_runs(args.runs, args.out, args.run_id)
     print(f"merged {', '.join(args.runs)} into {result.run_id}", file=sys.stderr)
     return _finish(result, args.allow_errors)[0]
@@ -728,7 +739,8 @@ def _compiler_options(p: argparse.ArgumentParser) -> None:
     add_test_runner_option(p)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(light: bool = False) -> argparse.ArgumentParser:
+    """Every command; with `light`, only validate, schema and doctor (nothing that imports DSPy)."""
     parser = argparse.ArgumentParser(prog="cairo-evals", description=__doc__)
     parser.add_argument("--version", action="version", version=f"cairo-evals {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -739,6 +751,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the suite JSON Schema (for editors)")
     p.set_defaults(func=cmd_schema)
+
+    if light:
+        from . import doctor
+
+        doctor.add_commands(sub)
+        return parser
+    from .optimize import BUDGETS, OPTIMIZERS
+    from .runner import DEFAULT_PROGRAM, default_out
 
     p = sub.add_parser("check-golden", help="compile every golden reference and run its tests")
     p.add_argument("suites", nargs="*", help="suite files or folders (default: suites/)")
@@ -918,8 +938,22 @@ def _log_one_line_per_warning() -> None:
         root.setLevel(logging.WARNING)
 
 
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """The runner's `UsageError` and the program loader's `ProgramError` (exit 2), from the modules
+    a command loaded: an exception's module is imported before it can be raised, and importing
+    those two just to name them would cost every command DSPy's import."""
+    found = []
+    for module, name in (("runner", "UsageError"), ("program", "ProgramError")):
+        cls = getattr(sys.modules.get(f"{__package__}.{module}"), name, None)
+        if isinstance(cls, type) and issubclass(cls, Exception):
+            found.append(cls)
+    return tuple(found)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(light=command in LIGHT_COMMANDS).parse_args(argv)
     _log_one_line_per_warning()
     try:
         return int(args.func(args))
@@ -927,10 +961,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in e.problems:
             print(str(problem), file=sys.stderr)
         return 2
-    except (UsageError, ProgramError) as e:
+    except CompilerNotFound as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except CompilerNotFound as e:
+    except Exception as e:
+        if not isinstance(e, _usage_errors()):
+            raise
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

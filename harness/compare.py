@@ -28,14 +28,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import stats
 
-from .metric import CaseResult
-from .runner import read_results
 from .suite import SuiteError, load_suites
+
+if TYPE_CHECKING:
+    from .metric import CaseResult
+
+# scipy (its stats, ~1 s to import) and the runner (DSPy) are imported where they are used, so
+# importing this module (the CLI does, for every command) stays cheap.
 
 RESULTS_FILE = "results.jsonl"
 COLUMNS = ("case", "A", "B", "delta", "status")
@@ -46,6 +49,8 @@ ALPHA = 0.05
 def load_results(ref: str, out: str = "reports") -> list[CaseResult]:
     """The results of a run named by `ref`: a run id (a folder under `out`), a run folder, or a
     results file. Raises ValueError, naming the places looked at, when there is none."""
+    from .runner import read_results
+
     if ref.startswith(("mlflow:", "runs:/")):
         raise ValueError(f"run {ref!r}: MLflow run references are not supported yet; pass a run id or path")
     path = Path(ref)
@@ -189,6 +194,8 @@ def _per_case(results: Iterable[CaseResult]) -> tuple[dict[str, tuple[float, flo
 
 def t_interval(deltas: np.ndarray, weights: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     """A Student-t interval of the weighted mean of paired `deltas`."""
+    from scipy import stats
+
     w = weights / weights.sum()
     mean = float(np.dot(w, deltas))
     n_eff = 1.0 / float(np.dot(w, w))
@@ -202,6 +209,8 @@ def t_interval(deltas: np.ndarray, weights: np.ndarray, level: float = 0.95) -> 
 def mcnemar_p(pass_to_fail: int, fail_to_pass: int) -> float | None:
     """McNemar's exact test, one-sided: the chance of at least this many pass→fail flips among
     all flips if flips in either direction were equally likely. None when nothing flipped."""
+    from scipy import stats
+
     n = pass_to_fail + fail_to_pass
     if n == 0:
         return None

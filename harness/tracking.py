@@ -54,15 +54,16 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
 
-from .gate import SuiteVerdict, figures, summarise
-from .metric import CaseResult
 from .paths import project_root
-from .prompts import prompt_tags, prompt_versions, register_prompts
-from .runner import DEFAULT_PROGRAM, RunOptions, RunResult
-from .suite import Suite
 
+# The gates, prompts and runner import DSPy: they are imported where they are used, so commands
+# that only need `default_uri` (doctor) stay fast.
 if TYPE_CHECKING:
+    from .gate import SuiteVerdict
+    from .metric import CaseResult
     from .program import Program
+    from .runner import RunOptions, RunResult
+    from .suite import Suite
 
 log = logging.getLogger(__name__)
 
@@ -195,6 +196,8 @@ def _compiler(results: Sequence[CaseResult], opts: RunOptions, suite: Suite | No
 def suite_params(
     suite: Suite, results: Sequence[CaseResult], opts: RunOptions, commit: str
 ) -> dict[str, str]:
+    from .runner import DEFAULT_PROGRAM
+
     backend, version = _compiler(results, opts, suite)
     return {
         "program": opts.program or suite.program or DEFAULT_PROGRAM,
@@ -245,6 +248,8 @@ def verdict_metrics(v: SuiteVerdict, results: Sequence[CaseResult], wall_s: floa
 def overall_metrics(
     verdicts: Sequence[SuiteVerdict], results: Sequence[CaseResult], wall_s: float
 ) -> dict[str, float]:
+    from .gate import figures, summarise
+
     summaries = [s for v in verdicts for s in summarise(v.suite, results)]
     metrics = {k: float(x) for k, x in figures(summaries).items()}
     for v in verdicts:
@@ -304,6 +309,8 @@ def _log_values(
 
 
 def _register_program_prompts(programs: dict[str, Program] | None, uri: str) -> dict[str, int]:
+    from .prompts import register_prompts
+
     versions: dict[str, int] = {}
     for program in (programs or {}).values():
         if program.module is not None and program.module.named_predictors():
@@ -332,6 +339,8 @@ def log_run(
     failure (MLflow unreachable, a bad store) a warning is logged and None returned: tracking
     never fails a run.
     """
+    from .prompts import prompt_tags
+
     uri = uri or default_uri()
     run_id: str | None = None
     client: Any = None
@@ -421,6 +430,8 @@ def log_optimization(
     Returns role → {"run": MLflow run id or None, "prompts": {name: version}}; failures are
     warnings, as for `log_run`.
     """
+    from .prompts import prompt_tags, prompt_versions
+
     link = {"cairo_evals.optimize_id": opt_id}
     try:
         already = _logged_optimization(client_for(uri), opt_id)
@@ -471,6 +482,8 @@ def log_optimization(
 
 def _logged_optimization(client: Any, opt_id: str) -> dict[str, dict[str, Any]]:
     """Role → {"run", "prompts"} of the MLflow runs already logged for optimisation `opt_id`."""
+    from .prompts import prompt_versions
+
     exps = [e.experiment_id for e in client.search_experiments()]
     runs = client.search_runs(exps, f"tags.`cairo_evals.optimize_id` = '{opt_id}'") if exps else []
     found: dict[str, dict[str, Any]] = {}
@@ -509,7 +522,7 @@ def log_saved_run(
     """
     from .gate import verdicts as compute_verdicts
     from .report import write_reports
-    from .runner import ordered, read_results, resume_options
+    from .runner import RunResult, ordered, read_results, resume_options
     from .suite import load_suites
 
     opts = resume_options(run_id, out)
