@@ -11,7 +11,8 @@ Three kinds, each read from the user's own checkout (the project ships no third-
 - `starklings DIR`: a Starklings checkout with solutions (`info.toml`, `exercises/`, `solutions/`).
   The exercise as the learner sees it and its hint are the query; the solution's tests (learners
   often complete the tests too) are the tests file; the solution without its tests is the golden.
-- `jsonl FILE`: one JSON object per line, e.g. Cairo Coder's generation datasets. Fields are
+- `jsonl FILE`: one JSON object per line (or one JSON document holding a list of them, e.g.
+  Cairo Coder's `{"examples": [...]}` generation datasets). Fields are
   named with `--query-field`, `--golden-field` (fenced code is extracted), optional
   `--tests-field` (else the golden's own top-level tests) and `--id-field`; a dotted name
   reaches into objects (`expected.answer`).
@@ -36,7 +37,7 @@ import yaml
 
 from . import cairotext
 from .authoring import split_own_tests, used_items
-from .extract import extract_cairo
+from .extract import CAIRO_ITEM, extract_cairo
 
 Verdict = Literal["compiles", "does_not_compile", "tests_fail"]
 KINDS = ("scarb-packages", "starklings", "jsonl")
@@ -328,6 +329,31 @@ def starklings(root: Path) -> Imported:
 # -- jsonl --------------------------------------------------------------------------------------
 
 
+def _records(path: Path, found: Imported) -> list[tuple[str, int, Any]]:
+    """(where, number, record) for each record: JSON lines, or one JSON document holding a list
+    (at the top, or as the only list of objects in an object, e.g. `{"examples": [...]}`)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        whole = None
+    if isinstance(whole, dict):
+        lists = [k for k, v in whole.items() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        if len(lists) == 1:
+            whole = whole[lists[0]]
+    if isinstance(whole, list):
+        return [(f"{path.name}[{i}]", i + 1, record) for i, record in enumerate(whole)]
+    records = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append((f"{path.name}:{n}", n, json.loads(line)))
+        except json.JSONDecodeError as e:
+            found.skip(f"{path.name}:{n}", f"not JSON: {e.msg}")
+    return records
+
+
 def _field(record: Any, dotted: str) -> Any:
     for part in dotted.split("."):
         if not isinstance(record, dict) or part not in record:
@@ -337,9 +363,14 @@ def _field(record: Any, dotted: str) -> Any:
 
 
 def _code(value: Any) -> str | None:
+    """The Cairo in a field: its fenced blocks, or the whole text when it is bare code (which may
+    begin with comments)."""
     if not isinstance(value, str) or not value.strip():
         return None
-    return extract_cairo(value).code
+    code = extract_cairo(value).code
+    if code is None and "```" not in value and CAIRO_ITEM.search(cairotext.mask(value)):
+        code = value.strip("\n") + "\n"
+    return code
 
 
 def jsonl(
@@ -352,15 +383,7 @@ def jsonl(
     """A case per line of a JSON-lines file (see the module's docstring)."""
     found = Imported()
     taken: set[str] = set()
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        where = f"{path.name}:{n}"
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            found.skip(where, f"not JSON: {e.msg}")
-            continue
+    for where, n, record in _records(path, found):
         query = _field(record, query_field)
         if not isinstance(query, str) or not query.strip():
             found.skip(where, f"no text in field {query_field!r}")

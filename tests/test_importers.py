@@ -224,3 +224,41 @@ def test_jsonl_needs_its_field_names(tmp_path: Path, capsys: pytest.CaptureFixtu
     data.write_text("{}\n")
     assert main(["import", "jsonl", str(data), "--out", str(tmp_path / "x.yaml")]) == 2
     assert "needs --query-field and --golden-field" in capsys.readouterr().err
+
+
+def test_a_json_document_with_a_list_of_bare_code_records(tmp_path: Path) -> None:
+    """Cairo Coder's datasets: `{"examples": [{"query": …, "reference": <bare code>}], "metadata": …}`."""
+    data = tmp_path / "dataset.json"
+    reference = (
+        "// Make me compile!\n\nfn two() -> u8 {\n    2\n}\n\n"
+        "#[cfg(test)]\n#[test]\nfn is_two() {\n    assert!(two() == 2);\n}\n"
+    )
+    data.write_text(
+        json.dumps(
+            {"examples": [{"query": "Fix `two`.", "reference": reference}, {"query": "x"}], "metadata": {}}
+        )
+    )
+    found = importers.jsonl(data, "query", "reference")
+    (case,) = found.cases
+    assert case.id == "dataset-1" and case.tests is not None and "fn is_two" in case.tests
+    assert case.golden.startswith("// Make me compile!") and "fn is_two" not in case.golden
+    assert found.skipped == [("dataset.json[1]", "no Cairo code in field 'reference'")]
+
+
+def test_check_golden_reports_a_tests_file_problem_at_the_tests_files_line() -> None:
+    from harness.cairo import CompileResult, Diagnostic, TestFailure, TestRun
+    from harness.goldens import GoldenCheck
+    from harness.suite import Case
+
+    case = Case(
+        suite="s", id="c", query="q", golden="fn f() {}", kind="program", tests="#[test] fn t() {}",
+        golden_path="golden/s/c.cairo", tests_path="golden/s/c.tests.cairo",
+    )  # fmt: skip
+    clash = Diagnostic("error", "The name `double` is defined multiple times.", "E2118", "tests.cairo", 4, 4)
+    result = CompileResult(
+        ok=True, backend="native", backend_version="v", duration_s=0.1, diagnostics=(clash,),
+        tests=TestRun(0, 1, (TestFailure("<tests>", "do not compile"),), bound=False),
+    )  # fmt: skip
+    text = GoldenCheck(case, result).explain()
+    assert "the tests file (golden/s/c.tests.cairo) does not compile against the golden" in text
+    assert "golden/s/c.tests.cairo:4:4: error: [E2118] The name `double` is defined multiple times." in text
