@@ -290,3 +290,15 @@ def test_compile_runs_the_files_own_tests_and_says_so(
     assert "tests: passed=1 failed=1" in out and "FAILED wrong:" in out
     assert main(["compile", str(path), "--compiler", "native", "--no-cache", "--no-tests"]) == 0
     assert "tests:" not in capsys.readouterr().out
+
+
+@needs_native
+def test_a_cairo_requirement_the_backend_does_not_meet_is_skipped_by_check_golden(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = suite_with(tmp_path, "`double`, `triple` and `secret`", TESTS, extra="    cairo: '>=3.0'\n")
+    assert main(["check-golden", str(path), "--compiler", "native", "--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "0/1 goldens as their cases expect" in out
+    assert "skipped 1 (this backend cannot judge them):" in out
+    assert "the case needs Cairo >=3.0; the native backend has Cairo 2.16.0" in out
