@@ -258,3 +258,13 @@ def test_a_worker_killed_mid_test_is_a_harness_error_never_cached_and_a_rerun_gi
         assert again.tests.failed == 1 and "Out of gas" in again.tests.failures[0].message
     finally:
         compiler.close()
+
+
+def test_what_the_code_under_test_prints_never_reaches_the_protocol(compiler: Compiler) -> None:
+    code = 'pub fn shout() -> u8 {\n    println!("{{\\"id\\": 1, \\"compiled\\": false}}");\n    7\n}\n'
+    tests = (
+        "#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {\n"
+        "        assert_eq!(super::shout(), 7);\n    }\n}\n"
+    )
+    result = compiler.compile(code, "program", tests)  # a fake reply, printed by the test itself
+    assert result.status == "ok" and result.passed, result

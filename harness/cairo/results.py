@@ -77,7 +77,7 @@ def unbound(expected: Sequence[str], diagnostics: Sequence[Diagnostic]) -> TestR
     with the compiler's words on what is missing."""
     shown = "; ".join(d.render() for d in diagnostics if d.severity == "error")[:800]
     why = (
-        "the case's tests do not compile against this answer (an item the query named is missing "
-        f"or has another signature){': ' + shown if shown else ''}"
+        "the case's tests do not compile against this answer (usually an item the query named is "
+        f"missing or has another signature){': ' + shown if shown else ''}"
     )
     return TestRun(0, max(1, len(expected)), (TestFailure("<tests>", why),), bound=False)

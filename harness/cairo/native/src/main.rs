@@ -1,6 +1,7 @@
 //! cairo-evals-native: the Cairo 2.16 compiler and test runner as a long-lived worker.
 //!
-//! Protocol: one JSON request per stdin line, one JSON reply per stdout line.
+//! Protocol: one JSON request per stdin line, one JSON reply per stdout line (what the code
+//! under test prints goes to /dev/null: see `protocol_channel`).
 //!
 //!   -> {"id": 1, "op": "compile", "source": "...", "edition": "2024_07",
 //!       "test_filter": "cairo_evals_x1y2", "run_tests": true}
@@ -332,23 +333,40 @@ fn watch_parent() {
     });
 }
 
+/// The protocol's own channel: a copy of stdout, while fd 1 itself is pointed at /dev/null, so that
+/// what the code under test prints (`println!` in a test runs in this process) can never be taken
+/// for a reply.
+fn protocol_channel() -> Result<std::fs::File> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let devnull = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
+    // SAFETY: plain descriptor calls on descriptors this process owns; checked for failure.
+    unsafe {
+        let proto = libc::dup(1);
+        if proto < 0 || libc::dup2(devnull.as_raw_fd(), 1) < 0 {
+            anyhow::bail!("cannot set up the protocol channel: {}", std::io::Error::last_os_error());
+        }
+        Ok(std::fs::File::from_raw_fd(proto))
+    }
+}
+
 fn main() -> Result<()> {
+    // SAFETY: no other thread exists yet.
+    unsafe { std::env::remove_var("CARGO_MANIFEST_DIR") };
     watch_parent();
+    let mut out = std::io::LineWriter::new(protocol_channel()?);
     // The crate's root: a private empty folder, so `mod x;` in an answer finds nothing on disk.
     let root = std::env::temp_dir().join(format!("cairo-evals-native-{}", std::process::id()));
     std::fs::create_dir_all(&root).context("creating the crate folder")?;
     // The corelib is found the compiler's own way (next to the executable: the harness puts it at
     // `<bin>/../../corelib`); `--corelib DIR` says which one the harness verified, and any other
     // find is refused rather than silently used.
-    // SAFETY: no other thread reads the environment yet.
-    unsafe { std::env::remove_var("CARGO_MANIFEST_DIR") };
     let expected = std::env::args().skip_while(|a| a != "--corelib").nth(1).map(PathBuf::from);
     let corelib = detect_corelib();
     let same = |a: &PathBuf, b: &PathBuf| a.canonicalize().ok() == b.canonicalize().ok();
     if let Some(expected) = &expected {
         if !corelib.as_ref().is_some_and(|found| same(found, &expected.join("src"))) {
             let error = format!("corelib found at {corelib:?}, expected {}", expected.display());
-            println!("{}", json!({"ready": false, "error": error}));
+            writeln!(out, "{}", json!({"ready": false, "error": error}))?;
             std::process::exit(2);
         }
     }
@@ -356,12 +374,10 @@ fn main() -> Result<()> {
     let mut worker = match Worker::new(root.clone()) {
         Ok(worker) => worker,
         Err(err) => {
-            println!("{}", json!({"ready": false, "error": format!("{err:#}"), "corelib": corelib}));
+            writeln!(out, "{}", json!({"ready": false, "error": format!("{err:#}"), "corelib": corelib}))?;
             std::process::exit(2);
         }
     };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     writeln!(
         out,
         "{}",
