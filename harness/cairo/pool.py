@@ -164,6 +164,8 @@ class Worker:
         try:
             data = json.loads(line)
         except ValueError:
+            data = None
+        if not isinstance(data, dict):  # a worker must answer with an object; anything else is a fault
             self.kill()
             return Reply({}, 0, 0, failure="crash", detail=f"not a reply: {line[:300]!r}")
         self.rss = int(data.get("rss", 0))
