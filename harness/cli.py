@@ -292,6 +292,8 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
         added_after=args.added_after,
         shard=args.shard,
         case_timeout=args.case_timeout,
+        compile_timeout=args.timeout,
+        workers=args.workers,
         retries=args.retries,
         max_cost=args.max_cost,
         out=args.out,
@@ -391,10 +393,19 @@ def _execute(runner: Runner, label: str = "run") -> RunResult:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .runner import Runner, UsageError
+    from .runner import Runner, UsageError, check_run_id
 
+    if args.timeout <= 0 or (args.workers is not None and args.workers < 1):
+        raise UsageError("--timeout must be above 0 seconds and --workers at least 1")
+    if args.resume:
+        check_run_id(args.resume, "--resume")
+    if args.run_id:
+        check_run_id(args.run_id)
+        if args.resume and args.resume != args.run_id:
+            raise UsageError(f"--run-id {args.run_id} and --resume {args.resume} name two runs: give one")
     opts = _run_options(args)
-    runner = Runner(opts, run_id=args.resume)
+    # a new run given its id must not land in an existing folder: only --resume continues one
+    runner = Runner(opts, run_id=args.resume or args.run_id, fresh=not args.resume)
     runner.validate()  # bad programs, LMs, keys or selections fail here, before anything is announced
     try:
         result = _execute(runner)
@@ -403,6 +414,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"\ninterrupted: finished cases are kept; continue with --resume {runner.run_id}", file=sys.stderr
         )
         return 130
+    except CompilerNotFound as e:  # the first compile the cache could not answer: exit 2, one line
+        if not runner.folder.is_dir():
+            raise
+        raise CompilerNotFound(
+            f"{str(e).rstrip('.')}. Finished cases are kept: continue with --resume {runner.run_id} "
+            "once a compiler is installed."
+        ) from None
     code, found = _finish(result, args.allow_errors)
     if not args.no_mlflow:
         from .tracking import log_run
@@ -484,7 +502,7 @@ def describe_compiler(compiler: Compiler) -> str:
     if backend.name == "native" and not native.is_built():
         text += ": not built yet, the first compile builds it with cargo (once, about 8 minutes on 2 cores)"
     elif backend.name == "wasm":
-        text += ": the embedded fallback, an approximation of today's Cairo (no cargo for the native one)"
+        text += ": the embedded fallback, an approximation of today's Cairo"
     choice, why = auto_choice()
     if choice == backend.name:
         text += f" [auto: {why}]"
@@ -794,7 +812,31 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--experiment", help="MLflow experiment (default: the suite's name)")
     p.add_argument("--no-mlflow", action="store_true", help="do not log the run to MLflow")
     p.add_argument("--margin", type=float, default=0.02, help="regression margin for --baseline")
-    p.add_argument("--case-timeout", type=float, default=900.0, help="seconds per case attempt")
+    p.add_argument(
+        "--case-timeout",
+        type=float,
+        default=900.0,
+        help="seconds the program has for one attempt at a case (default 900)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=180.0,
+        help="seconds of compiler worker time per compile, with the case's tests (default 180); "
+        "time spent waiting for a free worker does not count",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="compiler worker processes, native or wasm (default: one per core, or $CAIRO_EVALS_WORKERS)",
+    )
+    p.add_argument(
+        "--run-id",
+        metavar="ID",
+        help="the run folder's name under --out (default: the UTC time and 4 random hex digits); "
+        "an existing folder is refused: continue it with --resume ID",
+    )
     p.add_argument("--retries", type=int, default=3, help="retries for transient LM errors (default 3)")
     p.add_argument("--compiler", choices=["auto", "scarb", "native", "wasm"], default=None)
     add_test_runner_option(p)
