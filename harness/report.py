@@ -29,7 +29,7 @@ from typing import Any
 
 from .gate import SuiteVerdict
 from .metric import CaseResult
-from .runner import RunResult
+from .runner import RunResult, saved_toolchain
 from .suite import Case, Suite
 
 LOWEST = 10  # cases listed in summary.md's "lowest scores"
@@ -128,6 +128,15 @@ def one_line(text: str | None, limit: int = 200) -> str:
     """Feedback squeezed to one line (whitespace collapsed, cut at `limit`)."""
     flat = " ".join((text or "").split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def toolchain_text(run: RunResult) -> str | None:
+    """The toolchain the run recorded (run.json), on one line: backend (version) · cairo … ."""
+    tc = saved_toolchain(run.folder)
+    if not tc:
+        return None
+    head = f"{tc.get('backend', '?')} ({tc['version']})" if "version" in tc else tc.get("backend", "?")
+    return " · ".join([head, *(f"{k} {v}" for k, v in tc.items() if k not in ("backend", "version"))])
 
 
 def _totals(run: RunResult, rows: Sequence[CaseRow]) -> dict[str, Any]:
@@ -239,6 +248,7 @@ def render_markdown(run: RunResult, verdicts: Sequence[SuiteVerdict], rows: Sequ
         f" · {t['passed']} passed · {t['compiled']} compiled · {t['errors']} program errors"
         f" · {t['tokens']} tokens · ${t['cost']:.4f}",
         "",
+        *([f"Compiler: {_md(tc)}", ""] if (tc := toolchain_text(run)) else []),
     ]
     if t["harness_errors"] or t["skipped"]:
         out += [
@@ -528,6 +538,8 @@ def render_html(run: RunResult, verdicts: Sequence[SuiteVerdict], rows: Sequence
     )
     if run.stopped:
         head += f"<p>{_badge('stopped early', 'warn')} {e(run.stopped)}</p>"
+    if tc := toolchain_text(run):
+        head += f'<p class="muted">compiler: {e(tc)}</p>'
     head += "</header>"
     overview = [f"<h2>Overview</h2><table>{FIGURES_HEAD.format('suite')}"]
     overview += [_figures_row(v.suite.name, v.figures) for v in verdicts]

@@ -36,6 +36,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import secrets
 import socket
 import sys
@@ -87,7 +88,9 @@ class RunOptions:
     split: str | None = None
     added_after: str | None = None  # YYYY-MM-DD: only cases whose `added:` date is later
     shard: str | None = None  # "i/n", 1-based
-    case_timeout: float = 900.0
+    case_timeout: float = 900.0  # seconds the program has for one attempt at a case
+    compile_timeout: float = 180.0  # seconds of compiler worker time per compile (with its tests)
+    workers: int | None = None  # compiler worker processes (native, wasm); None: one per core
     retries: int = 3
     backoff: float = 2.0
     max_cost: float | None = None
@@ -163,6 +166,29 @@ class CaseTimeout(Exception):
 
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def check_run_id(run_id: str, flag: str = "--run-id") -> str:
+    """A run id names a folder under --out: letters, digits, `.`, `_`, `-`, no path."""
+    if not RUN_ID.fullmatch(run_id):
+        raise UsageError(
+            f"{flag} {run_id!r}: a run id is a folder name: letters, digits, '.', '_' and '-' "
+            "(starting with a letter or digit, at most 128 characters)"
+        )
+    return run_id
+
+
+def saved_toolchain(folder: Path) -> dict[str, str] | None:
+    """The toolchain a run folder's run.json recorded (backend, its version, Cairo …), if any."""
+    try:
+        data = json.loads((Path(folder) / "run.json").read_text())
+    except (OSError, ValueError):
+        return None
+    toolchain = data.get("toolchain") if isinstance(data, dict) else None
+    return {str(k): str(v) for k, v in toolchain.items()} if isinstance(toolchain, dict) else None
 
 
 def in_shard(nodeid: str, shard: str | None) -> bool:
@@ -392,6 +418,8 @@ class Runner:
         opts: the run's options.
         run_id: a new id, or the id of a run to resume.
         on_result: called after each finished case with the result and the running totals.
+        fresh: the run folder must not exist yet (a new run given its id): `prepare` refuses
+            an existing one instead of continuing it.
     """
 
     def __init__(
@@ -402,8 +430,10 @@ class Runner:
         suites: list[Suite] | None = None,
         lms: dict[str, dspy.LM] | None = None,
         results_name: str = "results.jsonl",
+        fresh: bool = False,
     ) -> None:
         self.opts = opts
+        self.fresh = fresh
         self.run_id = run_id or new_run_id()
         self.folder = Path(opts.out) / self.run_id
         self.log = ResultsLog(self.folder / results_name)
@@ -453,8 +483,19 @@ class Runner:
     def compiler(self) -> Compiler:
         if self._compiler is None:
             backend = self.opts.compiler or next((s.compiler for s in self.suites), "auto")
-            self._compiler = Compiler(backend, cache=self.opts.compile_cache)  # type: ignore[arg-type]
+            self._compiler = Compiler(
+                backend,  # type: ignore[arg-type]
+                cache=self.opts.compile_cache,
+                workers=self.opts.workers,
+                timeout=self.opts.compile_timeout,
+            )
         return self._compiler
+
+    def toolchain(self) -> dict[str, str]:
+        """What judges this run's code (backend, its version, Cairo, Scarb, snforge …), as recorded
+        in run.json. Cheap: nothing is built, installed or started (the backends read versions
+        they know, or ask `scarb --version` once)."""
+        return {k: str(v) for k, v in self.compiler.toolchain().items()}
 
     def check(self, suites: Iterable[Suite], cases: Sequence[Case] | None = None) -> None:
         """Load every program, LM and judge the suites need, so a bad spec fails before any case:
@@ -500,20 +541,25 @@ class Runner:
         if self._jobs is not None:
             return self._jobs
         picked = self.validate()
+        toolchain = self.toolchain()  # a missing compiler fails here, before the folder exists
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=not self.fresh)
+        except FileExistsError:
+            raise UsageError(
+                f"--run-id {self.run_id}: {self.folder} already exists; continue that run with "
+                f"--resume {self.run_id}, or choose another id"
+            ) from None
         except OSError as e:
             raise _cannot_write(self.folder, e) from None
         self.lock.acquire()
         try:
             meta = self.folder / "run.json"
             if not meta.exists():
-                try:
-                    meta.write_text(
-                        json.dumps({"run_id": self.run_id, "options": asdict(self.opts)}, indent=2)
-                    )
-                except OSError as e:
-                    raise _cannot_write(meta, e) from None
+                _write_json(
+                    meta, {"run_id": self.run_id, "options": asdict(self.opts), "toolchain": toolchain}
+                )
+            else:
+                self._resumed_with(meta, toolchain)
             self._kept = [r for r in read_results(self.log.path) if r.status != "error"]
         except BaseException:
             self.lock.release()
@@ -523,6 +569,45 @@ class Runner:
             (s, c, i) for s, c in picked for i in range(self.opts.repeats) if (s.name, c.id, i) not in done
         ]
         return self._jobs
+
+    def _resumed_with(self, meta: Path, toolchain: dict[str, str]) -> None:
+        """A resumed run: record the toolchain when run.json has none (an older run); when it
+        differs from the one the run started with, warn and add it to `resumed_with`."""
+        data = _read_json(meta)
+        before = data.get("toolchain")
+        if not isinstance(before, dict):
+            data["toolchain"] = toolchain
+        elif _conflicts(before, toolchain):
+            log.warning(
+                "run %s was started with %s and is resumed with %s: its verdicts come from both",
+                self.run_id,
+                _describe_toolchain(before),
+                _describe_toolchain(toolchain),
+            )
+            resumed = data.setdefault("resumed_with", [])
+            if toolchain in resumed:
+                return
+            resumed.append(toolchain)
+        else:
+            return
+        _write_json(meta, data)
+
+    def _complete_toolchain(self) -> None:
+        """After the cases: versions a backend learns only by compiling (Scarb's resolved
+        dependencies, `dep:<name>`) are added to the run's toolchain when nothing else changed."""
+        if self._compiler is None:
+            return
+        meta = self.folder / "run.json"
+        try:
+            data = _read_json(meta)
+            now = self.toolchain()
+        except (OSError, ValueError, CompilerNotFound):
+            return
+        before = data.get("toolchain")
+        if isinstance(before, dict) and now != before and before.items() <= now.items():
+            data["toolchain"] = now
+            with contextlib.suppress(OSError):
+                _write_json(meta, data)
 
     async def run_one(self, suite: Suite, case: Case, sample: int = 0) -> CaseResult:
         """One sample of one case through the trip, appended to the results log at once."""
@@ -630,7 +715,9 @@ class Runner:
         asyncio.get_running_loop().set_default_executor(DaemonExecutor())
         jobs = self.prepare()
         try:
-            return await self._run(jobs)
+            result = await self._run(jobs)
+            self._complete_toolchain()
+            return result
         finally:
             try:
                 await self.aclose()
@@ -666,6 +753,35 @@ class Runner:
         return RunResult(self.run_id, self.folder, self.suites, results, time.monotonic() - start, stopped)
 
 
+def _read_json(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text())
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: not a JSON object")
+    return data
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Replace `path` whole (a crash leaves the old file or the new one, never half of one)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, indent=2))
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise _cannot_write(path, e) from None
+
+
+def _conflicts(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two toolchains disagree on a version both name (one may name more: Scarb's
+    dependencies are known only after compiles)."""
+    return any(str(a[k]) != str(b[k]) for k in a.keys() & b.keys())
+
+
+def _describe_toolchain(toolchain: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in toolchain.items())
+
+
 def ordered(results: Iterable[CaseResult], suites: Sequence[Suite]) -> list[CaseResult]:
     order = {(s.name, c.id): i for i, (s, c) in enumerate((s, c) for s in suites for c in s.cases)}
     return sorted(results, key=lambda r: (order.get((r.suite, r.case), 1 << 30), r.sample))
@@ -684,9 +800,13 @@ def default_out() -> str:
 
 def merge_runs(run_ids: Sequence[str], out: str, merged_id: str | None = None) -> RunResult:
     """Fold several runs' results (CI shards) into one new run (named `merged_id`, else a new id);
-    a case in two runs is an error."""
+    a case in two runs is an error. The merged run's toolchain is the shards' (merging compiles
+    nothing); shards that recorded different ones are kept by name in `shard_toolchains`, with a
+    warning."""
     if len(run_ids) < 2:
         raise UsageError("merge needs at least two runs")
+    if merged_id:
+        check_run_id(merged_id)
     if merged_id and (Path(out) / merged_id).exists():
         raise UsageError(f"--run-id {merged_id}: {Path(out) / merged_id} already exists")
     opts = resume_options(run_ids[0], out)
@@ -704,11 +824,22 @@ def merge_runs(run_ids: Sequence[str], out: str, merged_id: str | None = None) -
     folder = Path(out) / run_id
     folder.mkdir(parents=True)
     merged_opts = replace(opts, shard=None)
-    (folder / "run.json").write_text(
-        json.dumps({"run_id": run_id, "merged_from": list(run_ids), "options": asdict(merged_opts)}, indent=2)
-    )
-    log = ResultsLog(folder / "results.jsonl")
+    meta: dict[str, Any] = {"run_id": run_id, "merged_from": list(run_ids), "options": asdict(merged_opts)}
+    toolchains = {r: saved_toolchain(Path(out) / r) for r in run_ids}
+    known = [t for t in toolchains.values() if t]
+    if known:
+        meta["toolchain"] = known[0]
+        if len(known) < len(toolchains) or any(_conflicts(known[0], t) for t in known[1:]):
+            log.warning(
+                "the merged runs recorded different toolchains: %s",
+                "; ".join(
+                    f"{r}: {_describe_toolchain(t) if t else 'none recorded'}" for r, t in toolchains.items()
+                ),
+            )
+            meta["shard_toolchains"] = toolchains
+    _write_json(folder / "run.json", meta)
+    results = ResultsLog(folder / "results.jsonl")
     suites = load_suites(list(opts.suites))
     for r in ordered(merged, suites):
-        log.append(r)
+        results.append(r)
     return RunResult(run_id, folder, suites, ordered(merged, suites), 0.0)

@@ -10,7 +10,9 @@ or `experiment`). A run of several suites goes to the experiment `cairo-evals` (
 `experiment`) as a parent run with one nested run per suite.
 
 - params: program, lm, judge, compiler backend + version, suite hash (sha256 of the suite
-  file), git commit, repeats, concurrency;
+  file), git commit, repeats, concurrency, and the toolchain the run recorded in run.json
+  (`toolchain.backend`, `toolchain.version`, `toolchain.cairo`, with Scarb `toolchain.scarb`,
+  `toolchain.snforge`, `toolchain.dep_<name>` …);
 - metrics: mean_score, compile_rate, tests_pass_rate, pass_at_k_<k>, tag.<tag>.mean_score,
   tokens, cost, wall_s, cases, errors (a parent run: the same over all cases, plus
   `suite.<name>.<figure>`);
@@ -213,6 +215,14 @@ def suite_params(
     }
 
 
+def toolchain_params(folder: Path) -> dict[str, str]:
+    """The toolchain the run recorded in run.json, as params `toolchain.backend`,
+    `toolchain.version`, `toolchain.cairo`, `toolchain.scarb`, `toolchain.dep_<name>` …"""
+    from .runner import saved_toolchain
+
+    return {_metric_key(f"toolchain.{k}"): v for k, v in (saved_toolchain(folder) or {}).items()}
+
+
 def _merge_params(per_suite: Sequence[dict[str, str]]) -> dict[str, str]:
     """One value per param: the common one, or the distinct values joined (in suite order)."""
     merged: dict[str, str] = {}
@@ -352,10 +362,12 @@ def log_run(
         versions = dict(prompt_versions or {}) | _register_program_prompts(programs, uri)
         commit = git_commit()
         names = [v.suite.name for v in verdicts]
+        toolchain = toolchain_params(result.folder)
         per_suite = {
             v.suite.name: suite_params(
                 v.suite, [r for r in result.results if r.suite == v.suite.name], opts, commit
             )
+            | toolchain
             for v in verdicts
         }
         base_tags = {"cairo_evals.run_id": result.run_id, "mlflow.source.git.commit": commit} | (tags or {})

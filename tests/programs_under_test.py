@@ -150,3 +150,22 @@ def rag_scripted_lm() -> dspy.LM:
 
     engine = ScriptedEngine(respond, latency=float(os.environ.get("CAIRO_EVALS_TEST_DELAY", "0")))
     return engine.lm("scripted/rag")
+
+
+class GoldenUnlessProse(dspy.Module):
+    """No LM: each case's golden, from the suite file named by $CAIRO_EVALS_TEST_SUITE, except
+    prose (no code, so nothing compiles) for a query containing "[prose]"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        import os
+
+        from harness.suite import load_suite
+
+        suite = load_suite(os.environ["CAIRO_EVALS_TEST_SUITE"])
+        self.goldens = {c.query: c.golden for c in suite.cases}
+
+    async def aforward(self, query: str) -> dspy.Prediction:
+        if "[prose]" in query:
+            return dspy.Prediction(answer="I would rather not write Cairo today.")
+        return dspy.Prediction(answer=f"```cairo\n{self.goldens[query]}```")
