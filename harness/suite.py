@@ -26,6 +26,8 @@ import datetime
 import difflib
 import glob
 import math
+import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -281,7 +283,54 @@ def suite_root(path: Path) -> Path:
 
 
 def _is_path(value: str) -> bool:
+    """A `golden:`/`tests:` value that names a Cairo file (else it is the Cairo itself)."""
     return "\n" not in value.strip() and " " not in value.strip() and value.strip().endswith(".cairo")
+
+
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}$")
+
+
+def _looks_like_path(value: str) -> bool:
+    """One line, no spaces, with a `/` or ending in a file extension: meant as a file name, so it
+    is never read as inline Cairo, whatever it names."""
+    text = value.strip()
+    if not text or any(ch.isspace() for ch in text):
+        return False
+    return "/" in text or "\\" in text or bool(_EXTENSION.search(text))
+
+
+def _inside(value: str, root: Path) -> Path:
+    """The file a path value names, resolved (symlinks too); ValueError unless it is inside the
+    suite's root: a suite cannot make the harness read, or send to a model, files elsewhere."""
+    base = root.resolve()
+    given = Path(value.strip())
+    path = (base / given).resolve()  # an absolute value stays itself
+    if path.is_relative_to(base):
+        return path
+    through = " through a symlink" if Path(os.path.normpath(base / given)).is_relative_to(base) else ""
+    raise ValueError(
+        f"{value.strip()} leads outside the suite's root{through} ({path} is not under {base}): "
+        "golden and tests files must live under the suite's root"
+    )
+
+
+def _file_problem(value: str, root: Path) -> str | None:
+    """Why a `golden:`/`tests:` value cannot be used: a path outside the suite's root, a missing
+    file, or a path to something other than a `.cairo` file."""
+    if not _is_path(value):
+        if _looks_like_path(value):
+            return (
+                f"{value.strip()!r} looks like a file path but is not a .cairo file: name a .cairo file "
+                f"under {root}, or write the Cairo inline (a `|` block)"
+            )
+        return None
+    try:
+        path = _inside(value, root)
+    except ValueError as e:
+        return str(e)
+    if not path.is_file():
+        return f"file not found: {value} (looked in {root})"
+    return None
 
 
 def _line(node: yaml.Node | None, loc: Iterable[Any]) -> int:
@@ -590,16 +639,9 @@ def _check_semantics(
             used_tags.update(str(t) for t in item["tags"])
         for key in ("golden", "tests"):
             value = item.get(key)
-            if isinstance(value, str) and _is_path(value) and not (root / value).is_file():
-                problems.append(
-                    Problem(
-                        shown,
-                        _line(node, ("cases", i, key)),
-                        f"file not found: {value} (looked in {root})",
-                        cid,
-                        key,
-                    )
-                )
+            problem = _file_problem(value, root) if isinstance(value, str) else None
+            if problem:
+                problems.append(Problem(shown, _line(node, ("cases", i, key)), problem, cid, key))
             elif key == "tests" and isinstance(value, str) and value.strip():
                 problem = _no_test(value, root)
                 if problem:
@@ -628,7 +670,7 @@ def _no_test(value: str, root: Path) -> str | None:
     from .cairotext import test_functions
 
     try:
-        text = (root / value).read_text() if _is_path(value) else value
+        text = _inside(value, root).read_text() if _is_path(value) else value
     except (OSError, UnicodeDecodeError) as e:
         return f"cannot read the tests file: {e}"
     found = test_functions(text)
@@ -644,8 +686,8 @@ def _no_test(value: str, root: Path) -> str | None:
 def _source(value: str | None, root: Path) -> tuple[str | None, str | None]:
     if value is None:
         return None, None
-    if _is_path(value):
-        return (root / value).read_text(), value
+    if _is_path(value):  # checked by _check_semantics: inside the root, a file
+        return _inside(value, root).read_text(), value
     return value, None
 
 

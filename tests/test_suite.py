@@ -119,6 +119,105 @@ def test_missing_tests_file(project: Path) -> None:
     assert found.startswith(f"{path}:12: case 'add-one': field 'tests': file not found")
 
 
+# -- golden:/tests: files stay inside the suite's root ---------------------------------------------
+
+
+@pytest.fixture
+def fenced(tmp_path: Path) -> Path:
+    """A project at tmp/proj (its root), with a Cairo file just outside it, at tmp/secret.cairo."""
+    project = tmp_path / "proj"
+    (project / "suites").mkdir(parents=True)
+    (project / "golden").mkdir()
+    (project / "golden/add_one.cairo").write_text("pub fn add_one(x: u32) -> u32 { x + 1 }\n")
+    (project / "golden/add_one.tests.cairo").write_text(ADD_ONE_TESTS)
+    (tmp_path / "secret.cairo").write_text("// not the suite's to read\nfn secret() {}\n")
+    return project
+
+
+def golden_problem(project: Path, value: str, key: str = "golden") -> tuple[Path, str]:
+    old = {"golden": "golden: golden/add_one.cairo", "tests": "tests: golden/add_one.tests.cairo"}[key]
+    path = write(project, VALID.replace(old, f"{key}: {value}"))
+    (found,) = problems(path)
+    return path, found
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["../secret.cairo", "golden/../../secret.cairo", "../../../../../../etc/passwd.cairo"],
+    ids=["parent", "dotdot-in-the-middle", "etc-passwd"],
+)
+def test_a_relative_path_out_of_the_suite_root_is_an_error_at_its_line(fenced: Path, value: str) -> None:
+    path, found = golden_problem(fenced, value)
+    assert found.startswith(
+        f"{path}:11: case 'add-one': field 'golden': {value} leads outside the suite's root ("
+    )
+    assert "through a symlink" not in found
+
+
+def test_an_absolute_path_outside_the_root_is_an_error_and_one_inside_it_loads(fenced: Path) -> None:
+    outside = fenced.parent / "secret.cairo"
+    path, found = golden_problem(fenced, str(outside))
+    assert found.startswith(f"{path}:11: case 'add-one': field 'golden': {outside} leads outside")
+    inside = fenced / "golden" / "add_one.cairo"
+    suite = load_suite(write(fenced, VALID.replace("golden: golden/add_one.cairo", f"golden: {inside}")))
+    assert suite.cases[0].golden.startswith("pub fn add_one")
+
+
+def test_a_symlink_that_leads_out_of_the_root_is_an_error(fenced: Path) -> None:
+    (fenced / "golden" / "link.cairo").symlink_to(fenced.parent / "secret.cairo")
+    (fenced / "golden" / "elsewhere").symlink_to(fenced.parent, target_is_directory=True)
+    for value in ("golden/link.cairo", "golden/elsewhere/secret.cairo"):
+        path, found = golden_problem(fenced, value)
+        assert found.startswith(
+            f"{path}:11: case 'add-one': field 'golden': {value} leads outside the suite's root"
+        )
+        assert "through a symlink" in found
+    (fenced / "golden" / "alias.cairo").symlink_to(fenced / "golden" / "add_one.cairo")  # stays inside
+    suite = load_suite(write(fenced, VALID.replace("golden/add_one.cairo", "golden/alias.cairo")))
+    assert suite.cases[0].golden.startswith("pub fn add_one")
+
+
+def test_a_tests_path_out_of_the_root_is_an_error_too(fenced: Path) -> None:
+    path, found = golden_problem(fenced, "../secret.cairo", key="tests")
+    assert found.startswith(f"{path}:12: case 'add-one': field 'tests': ../secret.cairo leads outside")
+
+
+@pytest.mark.parametrize(
+    "value", ["golden/add_one.txt", "golden/add_one", "add_one.cairo.bak", "notes.md", "C:\\golden\\x"]
+)
+def test_a_value_that_looks_like_a_path_but_is_not_a_cairo_file_is_an_error_not_inline_cairo(
+    fenced: Path, value: str
+) -> None:
+    (fenced / "golden" / "add_one.txt").write_text("pub fn add_one(x: u32) -> u32 { x + 1 }\n")
+    for key, line in (("golden", 11), ("tests", 12)):
+        path, found = golden_problem(fenced, f"'{value}'", key=key)
+        where = f"{path}:{line}: case 'add-one': field '{key}'"
+        assert found.startswith(f"{where}: {value!r} looks like a file path but is not a .cairo file")
+
+
+def test_one_line_inline_cairo_is_still_inline(fenced: Path) -> None:
+    suite = load_suite(
+        write(fenced, VALID.replace("golden: golden/add_one.cairo", "golden: 'fn f() -> u8 { 1 }'"))
+    )
+    assert suite.cases[0].golden == "fn f() -> u8 { 1 }" and suite.cases[0].golden_path is None
+
+
+def test_validate_refuses_a_path_out_of_the_root_with_file_and_line(fenced: Path) -> None:
+    path = write(fenced, VALID.replace("golden: golden/add_one.cairo", "golden: ../../etc/passwd.cairo"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "validate", str(path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith(
+        f"{path}:11: case 'add-one': field 'golden': ../../etc/passwd.cairo leads outside"
+    )
+    assert "Traceback" not in proc.stderr
+
+
 def test_unknown_tag_in_thresholds(project: Path) -> None:
     path = write(project, VALID.replace("    math: {mean_score: 0.5}", "    maths: {mean_score: 0.5}"))
     assert problems(path) == [
