@@ -67,9 +67,16 @@ class ChatMessageModel(_Strict):
 
 
 class ScoringModel(_Strict):
-    compile: float = Field(0.3, ge=0, description="Weight of 'the code compiles' (0/1).")
-    tests: float = Field(0.4, ge=0, description="Weight of the fraction of the case's tests passed.")
-    judge: float = Field(0.3, ge=0, description="Weight of the judge's score (0..1).")
+    compile: float = Field(
+        0.3,
+        ge=0,
+        description="Unused since scores are execution tiers (compiling is a tier); accepted so older "
+        "suites load.",
+    )
+    tests: float = Field(
+        0.4, ge=0, description="Weight of the share of tests passed, inside the passes-some tier."
+    )
+    judge: float = Field(0.3, ge=0, description="Weight of the judge's score (0..1) inside a tier.")
 
     @model_validator(mode="after")
     def _some_weight(self) -> ScoringModel:
@@ -154,7 +161,7 @@ class SuiteModel(_Strict):
     program: str | None = Field(None, description="Default program under test (--program overrides).")
     lm: str | None = Field(None, description="Default LM (--lm overrides), e.g. replay:recordings/x.jsonl.")
     judge: str = Field("heuristic", description="'heuristic' or an LM string (--judge-lm overrides).")
-    compiler: Literal["auto", "scarb", "wasm"] = "auto"
+    compiler: Literal["auto", "scarb", "native", "wasm"] = "auto"
     test_runner: Literal["auto", "snforge", "cairo-test"] = Field(
         "auto",
         description="Scarb's test runner: auto (snforge for tests that use snforge_std when snforge is "
@@ -238,7 +245,7 @@ class Suite:
     program: str | None = None
     lm: str | None = None
     judge: str = "heuristic"
-    compiler: Literal["auto", "scarb", "wasm"] = "auto"
+    compiler: Literal["auto", "scarb", "native", "wasm"] = "auto"
     test_runner: Literal["auto", "snforge", "cairo-test"] = "auto"
     scoring: Scoring = Scoring()
     thresholds: Thresholds = Thresholds()
