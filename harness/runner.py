@@ -115,6 +115,7 @@ class Progress:
     done: int = 0
     errors: int = 0  # verdicts whose program failed
     faults: int = 0  # harness faults: not scored, redone by --resume
+    skipped: int = 0  # cases the backend cannot judge: not scored
     score_sum: float = 0.0
     compiled: int = 0
     tokens: int = 0
@@ -123,15 +124,16 @@ class Progress:
 
     @property
     def mean(self) -> float:
-        scored = self.done - self.faults
+        scored = self.done - self.faults - self.skipped
         return self.score_sum / scored if scored else 0.0
 
     def add(self, r: CaseResult) -> None:
         self.done += 1
         self.tokens += r.tokens
         self.cost += r.cost
-        if r.status == "error":
-            self.faults += 1
+        if r.status != "ok":  # no verdict: out of the mean and the compile count
+            self.faults += r.status == "error"
+            self.skipped += r.status == "skipped"
             return
         self.errors += r.error is not None
         self.score_sum += r.score
