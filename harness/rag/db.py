@@ -17,7 +17,10 @@ What the embedded server does to the machine (pgserver's own behaviour, not ours
   `cache_dir()/run` while pgserver is imported, so nothing is written outside the project
   (unless something imported pgserver before us).
 - several processes (pytest-xdist workers) may share one data dir: the server stops when the
-  last of them exits.
+  last of them exits. pgserver keeps their pids in `<pgdata>/.handle_pids.json`; a process
+  killed with -9 never takes its pid out, and pgserver would then never stop the server. So
+  before each start the pids of processes that are gone are dropped from that list
+  (`forget_dead_handles`): the next process to exit normally stops the server.
 
 Pools belong to the event loop that made them. `await db.pool()` returns the running loop's pool
 and creates it on first use; another loop (another `asyncio.run`, a `dspy.syncify`-ed call, an
@@ -33,6 +36,8 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import json
+import logging
 import os
 import sys
 import threading
@@ -47,6 +52,8 @@ from pgvector.asyncpg import register_vector
 from ..paths import cache_dir
 
 DSN_ENV = "CAIRO_EVALS_DSN"
+HANDLES_FILE = ".handle_pids.json"  # pgserver's list of the processes holding a server
+log = logging.getLogger(__name__)
 
 # Advisory-lock key for schema changes and ingestion ("cairo-ev" in hex), so concurrent
 # processes and pools serialise DDL instead of racing on CREATE ... IF NOT EXISTS.
@@ -74,6 +81,44 @@ def _import_pgserver() -> ModuleType:
         else:
             os.environ["XDG_RUNTIME_DIR"] = saved
     return pgserver
+
+
+def _alive(pid: int) -> bool:
+    import psutil  # pgserver's own dependency
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:  # gone, or never was
+        return False
+
+
+def forget_dead_handles(pgdata: Path) -> list[int]:
+    """Drop the pids of processes that are gone (or zombies) from pgserver's handle list of the
+    server on `pgdata`; the dropped pids.
+
+    pgserver adds a process's pid when it gets the server and removes it at the process's exit,
+    stopping the server when the list becomes empty. A process killed with -9 runs no exit
+    handler, so its pid would stay forever and no later process would ever stop the server.
+    This runs under pgserver's inter-process lock (the one it holds while changing the list), so
+    it cannot race another process's start or stop.
+    """
+    from pgserver.postgres_server import PostgresServer
+
+    path = Path(pgdata).expanduser().resolve() / HANDLES_FILE
+    with PostgresServer._lock:
+        try:
+            pids = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return []
+        if not isinstance(pids, list):
+            return []
+        alive = [p for p in pids if isinstance(p, int) and _alive(p)]
+        dead = [p for p in pids if p not in alive]
+        if dead:
+            path.write_text(json.dumps(alive))
+    if dead:
+        log.info("embedded PostgreSQL at %s: dropped handles of processes that are gone: %s", pgdata, dead)
+    return dead
 
 
 class Database:
@@ -138,6 +183,7 @@ class Database:
             if self._server is None:
                 pgserver = _import_pgserver()
                 self.pgdata.parent.mkdir(parents=True, exist_ok=True)
+                forget_dead_handles(self.pgdata)  # else a starter killed with -9 keeps it running forever
                 self._server = pgserver.get_server(self.pgdata, cleanup_mode="stop")
                 atexit.register(self.cleanup)
             return self._server.get_uri()
