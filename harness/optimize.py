@@ -37,7 +37,7 @@ import dspy
 
 from .cairo import Compiler
 from .judge import make_judge
-from .lm import make_lm
+from .lm import make_lm, missing_credentials
 from .metric import Scorer, case_example, make_metric
 from .program import Program, load_program
 from .runner import (
@@ -230,21 +230,31 @@ class Optimization:
                 "optimizer changes them: pass a live model (e.g. openai/gpt-4o-mini) or a py: factory "
                 "(offline demo: py:harness.demo:program_lm)"
             )
-        self.lm = self._lm(self.lm_spec)
-        self.reflection_lm = self._lm(opts.reflection_lm) if opts.reflection_lm else self.lm
+        self.lm = self._lm(self.lm_spec, "--lm")
+        self.reflection_lm = (
+            self._lm(opts.reflection_lm, "--reflection-lm") if opts.reflection_lm else self.lm
+        )
         judge_spec = resolve_lm_spec(opts.judge_lm or self.suite.judge, self.suite) or "heuristic"
         try:
             self.judge = make_judge(judge_spec)
         except (ValueError, OSError) as e:
             raise UsageError(f"--judge-lm {judge_spec}: {e}") from None
 
-    def _lm(self, spec: str) -> dspy.BaseLM:
+    def _lm(self, spec: str, flag: str) -> dspy.BaseLM:
+        """The LM `spec` names; a live model whose API key is not set fails now (as the evaluation
+        LMs do), not after the optimizer has run for hours."""
         if spec in self.given_lms:
             return self.given_lms[spec]
+        missing = missing_credentials(spec)
+        if missing:
+            raise UsageError(
+                f"{flag} {spec}: {' / '.join(missing)} is not set; LiteLLM needs it for this model. Set "
+                f"it (export {missing[0]}=...), or run offline with a py: LM"
+            )
         try:
             return make_lm(spec)
         except (ValueError, OSError) as e:
-            raise UsageError(f"LM {spec}: {e}") from None
+            raise UsageError(f"{flag} {spec}: {e}") from None
 
     @property
     def program_path(self) -> Path:

@@ -268,6 +268,23 @@ def test_bad_optimize_options_fail_before_any_work(
     assert not list(tmp_path.iterdir())  # nothing started
 
 
+@pytest.mark.parametrize("optimizer", ["gepa", "miprov2"])
+def test_a_reflection_lm_without_its_api_key_fails_before_any_work(optimizer: str, tmp_path: Path) -> None:
+    """The reflection LM (MIPROv2's prompt model) is checked like the evaluation LMs: a LiteLLM
+    model whose key is not set is exit 2 naming the variable, before the optimizer starts."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "optimize", SUITE, "--lm", PROGRAM_LM, "--optimizer", optimizer,
+         "--reflection-lm", "openai/gpt-4o-mini", "--out", str(tmp_path), "--no-mlflow"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: --reflection-lm openai/gpt-4o-mini: OPENAI_API_KEY is not set")
+    assert "Traceback" not in proc.stderr
+    assert not list(tmp_path.iterdir())  # nothing started
+
+
 def test_restrict_shows_optimizers_only_the_chosen_predictors_and_saves_all() -> None:
     module = dspy.ChainOfThought("query -> answer")
     pair = dspy.Module()
