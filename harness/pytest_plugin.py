@@ -17,6 +17,7 @@ State lives on `config.stash`, never in module globals. Under pytest-xdist every
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +40,7 @@ from .runner import (
     new_run_id,
     ordered,
     read_results,
+    record_run,
 )
 from .suite import Case, Suite, SuiteError, load_suites
 
@@ -256,6 +258,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not folder.is_dir():
         return  # no eval item ran
     results = ordered(_merge(folder), _suites(config))
+    with contextlib.suppress(OSError, CompilerNotFound):  # the toolchain, for `compare`'s warning
+        record_run(Runner(_options(config), run_id=config.stash[RUN_ID_KEY], suites=_suites(config)))
     found = verdicts(_suites(config), results, config.getoption("allow_errors"))
     config.stash[VERDICTS_KEY] = found
     write_reports(RunResult(config.stash[RUN_ID_KEY], folder, _suites(config), results, 0.0), found)

@@ -762,6 +762,16 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+def record_run(runner: Runner) -> None:
+    """run.json for a run driven case by case (the pytest face), when it has none yet: its
+    options and toolchain, as `prepare` writes them for `cairo-evals run`."""
+    meta = runner.folder / "run.json"
+    if not meta.exists():
+        _write_json(
+            meta, {"run_id": runner.run_id, "options": asdict(runner.opts), "toolchain": runner.toolchain()}
+        )
+
+
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     """Replace `path` whole (a crash leaves the old file or the new one, never half of one)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

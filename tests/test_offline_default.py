@@ -5,6 +5,7 @@ heuristic judge scores them; the pytest face gives the same per-case scores as t
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
@@ -76,6 +77,8 @@ def test_pytest_evals_under_xdist_gives_the_clis_per_case_scores(default_run: Pa
     via_pytest = {r.nodeid: r.score for r in read_results(folder / "results.jsonl")}
     via_cli = {r.nodeid: r.score for r in read_results(default_run / "results.jsonl")}
     assert via_pytest == via_cli
+    recorded = json.loads((folder / "run.json").read_text())["toolchain"]  # compare can warn on a change
+    assert recorded == json.loads((default_run / "run.json").read_text())["toolchain"]
 
 
 def _pytest_evals(*args: str) -> subprocess.CompletedProcess:

@@ -102,14 +102,9 @@ def select_backend(name: BackendName, workers: int | None = None) -> Backend:
         from .scarb import ScarbBackend
 
         return ScarbBackend(scarb)
-    if name == "native":
+    if name == "native":  # built (or found missing) at the first compile the cache cannot answer
         from . import native
 
-        if not native.is_built() and native.cargo_executable() is None:
-            raise CompilerNotFound(
-                "--compiler native: the native compiler is not built and `cargo` is not on PATH "
-                "to build it. Install Rust (https://rustup.rs) or use --compiler wasm."
-            )
         return native.NativeBackend(native.native_pool(workers))
     from .wasm import WasmBackend, wasm_pool
 
