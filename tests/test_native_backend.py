@@ -19,19 +19,11 @@ import pytest
 from harness.cairo import Compiler, CompileResult
 from harness.cairo.native import CAIRO_VERSION, NativeBackend, native_pool
 from harness.cairo.pool import WorkerPool
+from tests.cairo_sources import AVG_CODE, AVG_TESTS, COUNTER_CODE
 
 pytestmark = pytest.mark.native
 
-HERE = Path(__file__).parent / "cairo"
-
-
-def split(path: Path) -> tuple[str, str]:
-    code, tests = path.read_text().split("#[cfg(test)]")
-    return code, "#[cfg(test)]" + tests
-
-
-COUNTER, _ = split(HERE / "counter.cairo")
-AVERAGE, AVERAGE_TESTS = split(HERE / "checked_average.cairo")
+COUNTER, AVERAGE, AVERAGE_TESTS = COUNTER_CODE, AVG_CODE, AVG_TESTS
 # Edition 2024_07 enforces item visibility: tests reach the contract through its public trait
 # (`ICounter`, implemented for the contract state) rather than its private impl by name.
 COUNTER_TESTS = """

@@ -9,25 +9,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from harness.cairo import Compiler, CompileResult
 from harness.cairo.wasm import NO_DETAIL, WasmBackend, wasm_pool
+from tests.cairo_sources import AVG_CODE, AVG_TESTS, COUNTER_CODE, COUNTER_TESTS
 
 pytestmark = pytest.mark.wasm
 
-HERE = Path(__file__).parent / "cairo"
 
-
-def split(path: Path) -> tuple[str, str]:
-    code, tests = path.read_text().split("#[cfg(test)]")
-    return code, "#[cfg(test)]" + tests
-
-
-COUNTER_CODE, COUNTER_TESTS = split(HERE / "counter.cairo")
-AVG_CODE, AVG_TESTS = split(HERE / "checked_average.cairo")
 ARTIFACTS = ("Unsupported attribute", "ContractState", "Ambiguous method call", "Plugin diagnostic")
 
 

@@ -35,9 +35,9 @@ from filelock import FileLock
 
 from ..paths import cache_dir
 from . import diagnostics as dx
-from ._types import CompileRequest, CompileResult, CompilerNotFound, Diagnostic, TestFailure, TestRun
+from ._types import CompileRequest, CompileResult, CompilerNotFound, Diagnostic, TestRun
 from .pool import GB, Budget, Reply, WorkerPool, WorkerSpec
-from .results import fault_result, unbound, verdict
+from .results import Outcome, case_tests, fault_result, unbound, verdict
 from .seal import Sealed, seal
 
 CAIRO_VERSION = "2.16.0"
@@ -318,27 +318,11 @@ def needs_scarb(req: CompileRequest) -> str | None:
 
 
 def _test_run(reported: Any, sealed: Sealed) -> TestRun:
-    """The case's tests from what the worker ran: every expected test counts; one that did not
-    run failed; tests that are not the case's (the answer's own) are ignored."""
-    outcome: dict[str, dict[str, Any]] = {}
-    for t in reported:
-        name = sealed.own(t["name"])
-        if name is not None:
-            outcome[name] = t
-    # an `#[ignore]`d test is not expected, and the runner skips it: it counts for nothing
-    extra = [n for n, t in outcome.items() if n not in sealed.expected and t["status"] != "ignored"]
-    names = list(sealed.expected) + extra
-    failures, gas, passed = [], [], 0
-    for name in names:
-        t = outcome.get(name)
-        if t is None:
-            failures.append(TestFailure(name, "did not run: the compiled tests do not include it"))
-        elif t["status"] == "passed":
-            passed += 1
-            if t.get("gas") is not None:
-                gas.append((name, int(t["gas"])))
-        elif t["status"] == "ignored":
-            failures.append(TestFailure(name, "ignored by the runner"))
-        else:
-            failures.append(TestFailure(name, t.get("message") or "failed"))
-    return TestRun(passed, len(names) - passed, tuple(failures), True, tuple(gas))
+    """The case's tests from the worker's per-test results."""
+    outcomes = {
+        t["name"]: Outcome(
+            t["status"], t.get("message") or "", None if t.get("gas") is None else int(t["gas"])
+        )
+        for t in reported
+    }
+    return case_tests(outcomes, sealed, "did not run: the compiled tests do not include it")

@@ -4,11 +4,13 @@ cannot bind."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from ._types import CompileResult, Diagnostic, TestFailure, TestRun
 from .pool import Reply
+from .seal import Sealed
 
 
 class Named(Protocol):
@@ -81,3 +83,39 @@ def unbound(expected: Sequence[str], diagnostics: Sequence[Diagnostic]) -> TestR
         f"missing or has another signature){': ' + shown if shown else ''}"
     )
     return TestRun(0, max(1, len(expected)), (TestFailure("<tests>", why),), bound=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One test as a runner reported it: status "passed" | "failed" | "ignored"."""
+
+    status: str
+    message: str = ""
+    gas: int | None = None
+
+
+def case_tests(reported: Mapping[str, Outcome], sealed: Sealed, not_run: str) -> TestRun:
+    """The case's tests from what a runner reported by full test path: every expected test
+    counts, one that did not run failed (`not_run` says why), tests that are not the case's (the
+    answer's own) are ignored, and an `#[ignore]`d test, which is not expected, counts for nothing."""
+    outcome: dict[str, Outcome] = {}
+    for full, result in reported.items():
+        name = sealed.own(full)
+        if name is not None:
+            outcome[name] = result
+    extra = [n for n, r in outcome.items() if n not in sealed.expected and r.status != "ignored"]
+    names = list(sealed.expected) + extra
+    failures, gas, passed = [], [], 0
+    for name in names:
+        r = outcome.get(name)
+        if r is None:
+            failures.append(TestFailure(name, not_run))
+        elif r.status == "passed":
+            passed += 1
+            if r.gas is not None:
+                gas.append((name, r.gas))
+        elif r.status == "ignored":
+            failures.append(TestFailure(name, "ignored by the runner"))
+        else:
+            failures.append(TestFailure(name, r.message or "failed"))
+    return TestRun(passed, len(names) - passed, tuple(failures), True, tuple(gas))
