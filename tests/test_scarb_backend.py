@@ -97,6 +97,89 @@ mod tests {
     }
 }
 """
+# The scenarios tests/fixtures/scarb/record.py records with the real Scarb (same sources, so
+# the recorded line numbers hold).
+FIB_WRONG = FIB.replace("    a\n}", "    b\n}")
+FIB_BROKEN = FIB.replace("let temp = b;", "let temp = c;")
+FIB_RENAMED = FIB.replace("fib", "fibonacci")
+FIB_TESTS_MORE = """\
+#[cfg(test)]
+mod tests {
+    use super::fib;
+
+    #[test]
+    fn it_works() {
+        assert(fib(16) == 987, 'it works!');
+    }
+
+    #[test]
+    fn small_values() {
+        assert_eq!(fib(1), 1);
+        assert_eq!(fib(2), 1);
+    }
+
+    #[test]
+    fn zero() {
+        assert(fib(0) == 0, 'fib(0) is 0');
+    }
+
+    #[test]
+    fn positive() {
+        assert(fib(5) > 0, 'positive');
+    }
+}
+"""
+SHOULD_PANIC_CT = """\
+#[cfg(test)]
+mod tests {
+    use super::fib;
+
+    #[test]
+    #[should_panic(expected: 'overflow check')]
+    fn panics_as_expected() {
+        assert(fib(3) == 0, 'overflow check');
+    }
+
+    #[test]
+    #[should_panic]
+    fn does_not_panic() {
+        assert(fib(3) == 2, 'fib(3) is 2');
+    }
+
+    #[test]
+    #[should_panic(expected: 'other message')]
+    fn panics_with_other_data() {
+        assert(fib(3) == 0, 'wrong data');
+    }
+}
+"""
+COUNTER_DEPLOY_TESTS = """\
+#[cfg(test)]
+mod tests {
+    use starknet::SyscallResultTrait;
+    use starknet::syscalls::deploy_syscall;
+    use super::{Counter, ICounterDispatcher, ICounterDispatcherTrait};
+
+    fn deploy() -> ICounterDispatcher {
+        let (address, _) = deploy_syscall(Counter::TEST_CLASS_HASH, 0, array![].span(), false)
+            .unwrap_syscall();
+        ICounterDispatcher { contract_address: address }
+    }
+
+    #[test]
+    fn starts_at_zero() {
+        assert_eq!(deploy().get(), 0);
+    }
+
+    #[test]
+    fn increments() {
+        let counter = deploy();
+        counter.increment();
+        counter.increment();
+        assert_eq!(counter.get(), 2);
+    }
+}
+"""
 FEATURES = "#[cfg(feature: 'x')]\nfn f() -> felt252 { 21 }\n\nfn main() -> felt252 { f() }\n"
 UNUSED = "fn hello() -> felt252 {\n    let a = 41;\n    let b = 42;\n    b\n}\n"
 
@@ -109,6 +192,8 @@ pub trait ICounter<TContractState> {
 
 #[starknet::contract]
 pub mod Counter {
+    use starknet::storage::{StoragePointerReadAccess, StoragePointerWriteAccess};
+
     #[storage]
     struct Storage {
         value: u64,
@@ -574,7 +659,7 @@ def test_scrubbed_environment() -> None:
     )
     assert env["PATH"] == "/bin" and env["HOME"] == "/h" and env["SCARB_CACHE"] == "/c"
     assert env["XDG_CACHE_HOME"] == "/x" and env["HTTPS_PROXY"] == "http://proxy:3128"
-    assert env["SCARB_OFFLINE"] == "1" and env["NO_COLOR"] == "1"
+    assert env["SCARB_OFFLINE"] == "true" and env["NO_COLOR"] == "1"
     for secret in ("OPENAI_API_KEY", "CAIRO_EVALS_DSN", "AWS_SECRET_ACCESS_KEY", "SCARB_TARGET_DIR"):
         assert secret not in env
     assert "SCARB_OFFLINE" not in scrubbed_env({"PATH": "/bin"}, offline=False)
@@ -609,7 +694,7 @@ def test_recorded_cairo_test_run(stand_in: StandIn, monkeypatch: pytest.MonkeyPa
     assert test["argv"][-1].startswith("cairo_evals_") and len(test["argv"][-1]) == len(marker)
     assert f"mod {test['argv'][-1]} {{ use super::*;" in build["lib"]
     for call in (build, test):
-        assert call["env"]["SCARB_OFFLINE"] == "1"  # reaches cairo-test's nested `scarb build`
+        assert call["env"]["SCARB_OFFLINE"] == "true"  # reaches cairo-test's nested `scarb build`
         assert "OPENAI_API_KEY" not in call["env"]
         assert call["rlimit_as"] == 3 * 1024**3
         assert (
@@ -686,7 +771,7 @@ def test_recorded_snforge_run(stand_in: StandIn) -> None:
 
     (run,) = stand_in.calls("snforge")
     assert run["argv"][0] == "test" and run["argv"][1].startswith("cairo_evals_")
-    assert run["env"]["SCARB"] == shutil.which("scarb") and run["env"]["SCARB_OFFLINE"] == "1"
+    assert run["env"]["SCARB"] == shutil.which("scarb") and run["env"]["SCARB_OFFLINE"] == "true"
     manifest = run["manifest"]
     for line in (
         'snforge_std = "0.49.0"',
@@ -734,6 +819,83 @@ def test_recorded_test_that_did_not_run_is_a_failure(stand_in: StandIn) -> None:
     assert result.tests is not None and (result.tests.passed, result.tests.failed) == (1, 1)
     assert result.tests.failures[0].name == "tests::not_reported"
     assert "did not run" in result.tests.failures[0].message
+
+
+# -- what the real Scarb 2.16.0 printed (recorded here, replayed) -----------------------------------
+
+REAL = "recorded_scarb_2.16.0_{}_{}.txt"
+
+
+def _replay_real(stand_in: StandIn, scenario: str, req: CompileRequest) -> Any:
+    stand_in.plan(
+        scarb__version={"fixture": "recorded_scarb_2.16.0_version.txt"},
+        build={"fixture": REAL.format(scenario, "build")},
+        cairo_test={"fixture": REAL.format(scenario, "cairo_test")},
+    )
+    return stand_in.backend(test_runner="cairo-test").compile(req)
+
+
+def test_recorded_real_scarb_pass(stand_in: StandIn) -> None:
+    result = _replay_real(stand_in, "pass", CompileRequest(FIB, "program", tests=FIB_TESTS))
+    assert result.passed and result.cairo == "2.16.0"
+    assert result.tests is not None and result.tests.gas == (("tests::it_works", 29770),)
+    assert any("`scarb cairo-test` is deprecated" in n for n in result.notes)
+
+
+def test_recorded_real_scarb_failures_with_panic_data(stand_in: StandIn) -> None:
+    result = _replay_real(stand_in, "fail", CompileRequest(FIB_WRONG, "program", tests=FIB_TESTS_MORE))
+    assert result.ok and result.tests is not None and (result.tests.passed, result.tests.failed) == (1, 3)
+    assert dict((f.name, f.message) for f in result.tests.failures) == {
+        "tests::it_works": "it works!",
+        "tests::small_values": "assertion `fib(2) == 1` failed.\nfib(2): 2\n1: 1",
+        "tests::zero": "fib(0) is 0",
+    }
+
+
+def test_recorded_real_scarb_answer_that_does_not_compile(stand_in: StandIn) -> None:
+    result = _replay_real(stand_in, "answer_error", CompileRequest(FIB_BROKEN, "program", tests=FIB_TESTS))
+    assert result.status == "ok" and not result.ok and result.tests is None
+    (err,) = result.errors
+    assert (err.code, err.file, err.line, err.col, err.message) == (
+        "E0006",
+        "lib.cairo",
+        6,
+        20,
+        "Identifier not found: `c`.",  # the harness names what the carets point at
+    )
+
+
+def test_recorded_real_scarb_tests_that_cannot_bind(stand_in: StandIn) -> None:
+    result = _replay_real(stand_in, "tests_error", CompileRequest(FIB_RENAMED, "program", tests=FIB_TESTS))
+    assert result.ok and result.tests is not None and not result.tests.bound
+    assert {(d.code, d.file, d.line) for d in result.errors} == {
+        ("E0006", "tests.cairo", 3),
+        ("E2314", "tests.cairo", 7),
+    }
+
+
+def test_recorded_real_scarb_should_panic(stand_in: StandIn) -> None:
+    result = _replay_real(stand_in, "should_panic", CompileRequest(FIB, "program", tests=SHOULD_PANIC_CT))
+    assert result.tests is not None and (result.tests.passed, result.tests.failed) == (1, 2)
+    assert dict((f.name, f.message) for f in result.tests.failures) == {
+        "tests::does_not_panic": "expected panic but finished successfully.",
+        "tests::panics_with_other_data": "wrong data",
+    }
+
+
+def test_recorded_real_scarb_contract_deployed_in_tests(stand_in: StandIn) -> None:
+    result = _replay_real(
+        stand_in, "contract", CompileRequest(COUNTER, "contract", tests=COUNTER_DEPLOY_TESTS)
+    )
+    assert result.passed and result.tests is not None and result.tests.total == 2
+    assert {c["command"] for c in stand_in.calls() if "command" in c} == {"build", "cairo-test"}
+    assert "[[target.starknet-contract]]" in stand_in.calls("build")[0]["manifest"]
+
+
+def test_recorded_real_scarb_out_of_memory_is_a_fault(stand_in: StandIn) -> None:
+    stand_in.plan(build={"fixture": "recorded_scarb_2.16.0_out_of_memory_build.txt"})
+    result = stand_in.backend().compile(CompileRequest(UNUSED, "program"))
+    assert result.status == "crash" and result.fault and result.diagnostics[0].code == "memory"
 
 
 # -- choosing the test runner -------------------------------------------------------------------------
@@ -812,7 +974,7 @@ def test_stand_in_fetch_goes_online_only_when_offline_fails(stand_in: StandIn) -
     )
     assert result.ok
     offline, online = stand_in.calls("fetch", prepare=True)
-    assert "--offline" in offline["argv"] and offline["env"]["SCARB_OFFLINE"] == "1"
+    assert "--offline" in offline["argv"] and offline["env"]["SCARB_OFFLINE"] == "true"
     assert "--offline" not in online["argv"] and "SCARB_OFFLINE" not in online["env"]
 
 
@@ -1033,3 +1195,18 @@ def test_stand_in_snforge_warnings_become_notes(stand_in: StandIn) -> None:
     )
     result = stand_in.backend().compile(CompileRequest(COUNTER, "contract", tests=SIMPLE_TESTS))
     assert any(n.startswith("snforge: Package snforge_std version") for n in result.notes)
+
+
+@pytest.mark.scarb
+@real_scarb
+def test_real_scarb_contract_should_panic_and_warm_reuse(tmp_path: Path) -> None:
+    backend = ScarbBackend(work_root=tmp_path / "work", test_runner="cairo-test")
+    deployed = backend.compile(CompileRequest(COUNTER, "contract", tests=COUNTER_DEPLOY_TESTS), timeout=600)
+    assert deployed.passed and deployed.tests is not None and deployed.tests.total == 2, deployed
+    again = backend.compile(CompileRequest(COUNTER, "contract", tests=COUNTER_DEPLOY_TESTS), timeout=600)
+    assert again.passed
+    assert len(list((tmp_path / "work" / "ws").iterdir())) == 1  # one workspace for the contract kind
+
+    panics = backend.compile(CompileRequest(FIB, "program", tests=SHOULD_PANIC_CT), timeout=600)
+    assert panics.tests is not None and (panics.tests.passed, panics.tests.failed) == (1, 2)
+    assert backend.toolchain()["cairo"] == backend.cairo_version()

@@ -23,7 +23,7 @@ snforge, test runner, kind, dependency set) lives in `<cache>/scarb/ws/<key>/<sl
 prepared once (`scarb fetch`, online only when the offline attempt fails, then a build that
 compiles the dependencies into its target folder and writes `Scarb.lock`). A compile takes a free
 slot (a file lock, across threads and processes), swaps in its `src/lib.cairo`, removes the
-previous case's artifacts, and runs with `--offline` and `SCARB_OFFLINE=1` (which also reaches the
+previous case's artifacts, and runs with `--offline` and `SCARB_OFFLINE=true` (which also reaches the
 nested `scarb build` of cairo-test and snforge, where `--offline` does not). `warm=False` gives
 the old behaviour, a fresh package per case, for comparison (benchmarks/README.md).
 
@@ -310,7 +310,10 @@ def scrubbed_env(source: dict[str, str] | None = None, *, offline: bool = True) 
     env["NO_COLOR"] = "1"
     env["CLICOLOR"] = "0"
     if offline:
-        env["SCARB_OFFLINE"] = "1"  # reaches cairo-test's and snforge's nested `scarb build`
+        # reaches the nested `scarb metadata`/`scarb build` of cairo-test and snforge. Scarb reads it
+        # as a clap bool: "1" is refused ("invalid value '1' for '--offline'", exit 2; seen with
+        # Scarb 2.16.0, and the argument is declared the same way from 2.4 to 2.20).
+        env["SCARB_OFFLINE"] = "true"
     return env
 
 
