@@ -180,6 +180,31 @@ mod tests {
     }
 }
 """
+SPIN = """\
+pub fn spin(n: u64) -> u64 {
+    let mut i = n;
+    while i != 1 {
+        i = i % 2;
+    }
+    i
+}
+"""
+SPIN_TESTS = """\
+#[cfg(test)]
+mod tests {
+    use super::spin;
+
+    #[test]
+    fn one_is_done() {
+        assert(spin(1) == 1, 'one');
+    }
+
+    #[test]
+    fn two_spins_forever() {
+        assert(spin(2) == 1, 'never');
+    }
+}
+"""
 FEATURES = "#[cfg(feature: 'x')]\nfn f() -> felt252 { 21 }\n\nfn main() -> felt252 { f() }\n"
 UNUSED = "fn hello() -> felt252 {\n    let a = 41;\n    let b = 42;\n    b\n}\n"
 
@@ -892,6 +917,15 @@ def test_recorded_real_scarb_contract_deployed_in_tests(stand_in: StandIn) -> No
     assert "[[target.starknet-contract]]" in stand_in.calls("build")[0]["manifest"]
 
 
+def test_recorded_real_scarb_endless_loop_fails_out_of_gas(stand_in: StandIn) -> None:
+    """A test that never ends runs until cairo-test's default gas is spent: a failed test, not a fault
+    (the run took 6.1 GiB resident, 18.7 GiB of address space: within the default limit)."""
+    result = _replay_real(stand_in, "endless_loop", CompileRequest(SPIN, "program", tests=SPIN_TESTS))
+    assert result.status == "ok" and result.ok
+    assert result.tests is not None and (result.tests.passed, result.tests.failed) == (1, 1)
+    assert result.tests.failures[0] == TestFailure("tests::two_spins_forever", "Out of gas")
+
+
 def test_recorded_real_scarb_out_of_memory_is_a_fault(stand_in: StandIn) -> None:
     stand_in.plan(build={"fixture": "recorded_scarb_2.16.0_out_of_memory_build.txt"})
     result = stand_in.backend().compile(CompileRequest(UNUSED, "program"))
@@ -1119,7 +1153,7 @@ def test_memory_limit_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.setenv("CAIRO_EVALS_SCARB_MEMORY_GB", "0")
     assert ScarbBackend(work_root=tmp_path).memory_limit is None
     monkeypatch.delenv("CAIRO_EVALS_SCARB_MEMORY_GB")
-    assert ScarbBackend(work_root=tmp_path).memory_limit == 12 * 1024**3
+    assert ScarbBackend(work_root=tmp_path).memory_limit == 32 * 1024**3
     assert resource.RLIMIT_AS  # the limit that run_process sets in the child
 
 

@@ -35,7 +35,10 @@ never a verdict). Tests that do not compile against a building answer: `results.
 temp dirs, `SCARB_*` and `SNFORGE_*`, XDG and Rust/asdf install dirs, proxies and CA settings; no
 API keys, DSNs or cloud credentials), in their own session (a timeout kills the whole group),
 and under an address-space limit (`RLIMIT_AS`, set with `resource.setrlimit` in the child before
-`exec`; default 12 GiB, `CAIRO_EVALS_SCARB_MEMORY_GB` or `memory_limit=` change it, 0 disables).
+`exec`; default 32 GiB, `CAIRO_EVALS_SCARB_MEMORY_GB` or `memory_limit_gb=` change it, 0 disables).
+The default leaves room for the worst run Scarb itself bounds: a test that loops until cairo-test's
+default gas (u32::MAX) runs out took 23 s, 6.1 GiB resident and 18.7 GiB of address space with
+Scarb 2.16.0, and fails "Out of gas", a verdict on the answer; a 12 GiB limit turned it into a fault.
 
 **Output formats** (from Scarb's and Starknet Foundry's own test expectations; fixtures in
 `tests/fixtures/scarb/`, each naming its source and version):
@@ -91,7 +94,7 @@ TestRunner = Literal["auto", "snforge", "cairo-test"]
 TEST_RUNNERS: tuple[str, ...] = ("auto", "snforge", "cairo-test")
 TEST_RUNNER_ENV = "CAIRO_EVALS_TEST_RUNNER"
 MEMORY_ENV = "CAIRO_EVALS_SCARB_MEMORY_GB"
-DEFAULT_MEMORY_GB = 12.0
+DEFAULT_MEMORY_GB = 32.0
 
 INSTALL_HINT = (
     "Install Scarb (https://docs.swmansion.com/scarb/download.html; e.g. "
@@ -319,7 +322,7 @@ def scrubbed_env(source: dict[str, str] | None = None, *, offline: bool = True) 
 
 def memory_limit_bytes(explicit: float | None = None) -> int | None:
     """The address-space limit for Scarb's processes: `explicit` GiB, else $CAIRO_EVALS_SCARB_MEMORY_GB,
-    else 12 GiB; 0 means none."""
+    else 32 GiB (see the module's docs); 0 means none."""
     gb = explicit
     if gb is None:
         try:
