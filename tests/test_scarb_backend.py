@@ -17,6 +17,7 @@ import os
 import resource
 import shutil
 import stat
+import subprocess
 import sys
 import threading
 import time
@@ -1074,6 +1075,35 @@ def test_stand_in_timeout_kills_the_process_group(stand_in: StandIn) -> None:
     while any(_alive(pid) for pid in call["pids"]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(pid) for pid in call["pids"]), "scarb or its child outlived the call"
+
+
+def test_stand_in_scarb_dies_with_the_harness(stand_in: StandIn, tmp_path: Path) -> None:
+    """The harness killed with -9 mid-compile: Scarb gets SIGKILL too (PR_SET_PDEATHSIG)."""
+    stand_in.plan(build={**BUILD_OK, "sleep": 60})
+    script = tmp_path / "harness_process.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parents[1])!r})\n"
+        "from pathlib import Path\n"
+        "from harness.cairo._types import CompileRequest\n"
+        "from harness.cairo.scarb import ScarbBackend\n"
+        f"ScarbBackend(work_root=Path({str(stand_in.work)!r})).compile("
+        "CompileRequest('fn f() {}', 'program'))\n"
+    )
+    harness = subprocess.Popen([sys.executable, str(script)])
+    try:
+        deadline = time.monotonic() + 60
+        while not stand_in.calls("build") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (call,) = stand_in.calls("build")
+        assert _alive(call["pid"])
+    finally:
+        harness.kill()
+        harness.wait()
+    deadline = time.monotonic() + 5
+    while _alive(call["pid"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(call["pid"]), "scarb outlived the harness"
 
 
 def test_stand_in_timeout_during_tests_is_a_fault(stand_in: StandIn) -> None:

@@ -33,7 +33,8 @@ never a verdict). Tests that do not compile against a building answer: `results.
 
 **Subprocess hygiene.** Scarb and snforge run with a scrubbed environment (PATH, HOME, locale,
 temp dirs, `SCARB_*` and `SNFORGE_*`, XDG and Rust/asdf install dirs, proxies and CA settings; no
-API keys, DSNs or cloud credentials), in their own session (a timeout kills the whole group),
+API keys, DSNs or cloud credentials), in their own session (a timeout kills the whole group; the
+harness killed with -9 takes Scarb with it through `PR_SET_PDEATHSIG`),
 and under an address-space limit (`RLIMIT_AS`, set with `resource.setrlimit` in the child before
 `exec`; default 32 GiB, `CAIRO_EVALS_SCARB_MEMORY_GB` or `memory_limit_gb=` change it, 0 disables).
 The default leaves room for the worst run Scarb itself bounds: a test that loops until cairo-test's
@@ -54,6 +55,7 @@ Scarb 2.16.0, and fails "Out of gas", a verdict on the answer; a 12 GiB limit tu
 from __future__ import annotations
 
 import argparse
+import ctypes
 import hashlib
 import json
 import os
@@ -354,12 +356,28 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def _rlimit(limit: int | None) -> Callable[[], None] | None:
-    if limit is None:
+def _libc_prctl() -> Callable[..., int] | None:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl  # resolved here, never in the forked child
+    except (OSError, AttributeError):  # not Linux
         return None
 
-    def apply() -> None:  # runs in the child between fork and exec: one syscall, no locks
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+_PRCTL = _libc_prctl()
+PR_SET_PDEATHSIG = 1
+
+
+def _child_setup(limit: int | None) -> Callable[[], None]:
+    """What runs in the child between fork and exec (two syscalls, no locks, nothing imported):
+    the address-space limit, and SIGKILL when the thread that started it dies (the harness killed
+    with -9 takes its Scarb with it; the calling thread waits for the child, so it never exits
+    first)."""
+
+    def apply() -> None:
+        if limit is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        if _PRCTL is not None:
+            _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL)
 
     return apply
 
@@ -387,7 +405,7 @@ def run_process(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        preexec_fn=_rlimit(memory_limit),  # one setrlimit call in the child (see the module docs)
+        preexec_fn=_child_setup(memory_limit),
     )
     timed_out = False
     try:
