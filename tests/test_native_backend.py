@@ -260,3 +260,9 @@ def test_what_the_code_under_test_prints_never_reaches_the_protocol(compiler: Co
     )
     result = compiler.compile(code, "program", tests)  # a fake reply, printed by the test itself
     assert result.status == "ok" and result.passed, result
+
+
+def test_an_answer_cannot_pull_in_files_with_mod_declarations(compiler: Compiler) -> None:
+    result = compiler.compile("mod passwd;\nmod etc;\nfn f() {}\n", "program")
+    assert not result.ok and result.status == "ok"  # a verdict: no such module file
+    assert all(d.file == "lib.cairo" and d.line in (1, 2) for d in result.errors), result.errors

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use cairo_lang_compiler::db::RootDatabase;
 use cairo_lang_compiler::diagnostics::DiagnosticsReporter;
 use cairo_lang_diagnostics::Severity;
@@ -354,9 +354,11 @@ fn main() -> Result<()> {
     unsafe { std::env::remove_var("CARGO_MANIFEST_DIR") };
     watch_parent();
     let mut out = std::io::LineWriter::new(protocol_channel()?);
-    // The crate's root: a private empty folder, so `mod x;` in an answer finds nothing on disk.
-    let root = std::env::temp_dir().join(format!("cairo-evals-native-{}", std::process::id()));
-    std::fs::create_dir_all(&root).context("creating the crate folder")?;
+    // The crate's root: a folder that does not exist (its lib.cairo is fed from memory), so a
+    // `mod x;` in an answer finds nothing on disk, and a killed worker leaves nothing behind.
+    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
+    let root = std::env::temp_dir().join(format!("cairo-evals-native-{}-{nonce:x}", std::process::id()))
+        .join("absent");
     // The corelib is found the compiler's own way (next to the executable: the harness puts it at
     // `<bin>/../../corelib`); `--corelib DIR` says which one the harness verified, and any other
     // find is refused rather than silently used.
@@ -420,6 +422,5 @@ fn main() -> Result<()> {
         writeln!(out, "{reply}")?;
         out.flush()?;
     }
-    let _ = std::fs::remove_dir_all(&root);
     Ok(())
 }
