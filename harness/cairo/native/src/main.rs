@@ -30,6 +30,7 @@ use cairo_lang_filesystem::ids::{CrateId, CrateInput, Directory, SmolStrId};
 use cairo_lang_filesystem::{override_file_content, set_crate_config};
 use cairo_lang_runner::casm_run::format_for_panic;
 use cairo_lang_runner::{RunResultValue, SierraCasmRunner};
+use cairo_lang_sierra_to_casm::metadata::MetadataComputationConfig;
 use cairo_lang_starknet::starknet_plugin_suite;
 use cairo_lang_test_plugin::test_config::{PanicExpectation, TestExpectation};
 use cairo_lang_test_plugin::{TestsCompilationConfig, compile_test_prepared_db, test_plugin_suite};
@@ -213,14 +214,24 @@ impl Worker {
             .cloned()
             .collect();
         let mut tests = Vec::new();
+        let mut runner_ms = compile_ms;
         if !selected.is_empty() {
+            // As cairo-test sets it up: the contracts' entry-point costs, the linear solvers.
+            let metadata = MetadataComputationConfig {
+                function_set_costs: compiled.metadata.function_set_costs.clone(),
+                linear_gas_solver: true,
+                linear_ap_change_solver: true,
+                skip_non_linear_solver_comparisons: true,
+                compute_runtime_costs: false,
+            };
             let runner = SierraCasmRunner::new(
                 compiled.sierra_program.program.clone(),
-                Some(Default::default()),
+                Some(metadata),
                 compiled.metadata.contracts_info.clone(),
                 None,
             )
             .map_err(|e| anyhow!("setting up the test runner: {e}"))?;
+            runner_ms = started.elapsed().as_secs_f64() * 1000.0;
             for (name, mut test) in selected {
                 if let (Some(max), Some(gas)) = (req.max_gas, test.available_gas) {
                     test.available_gas = Some(gas.min(max));
@@ -230,7 +241,8 @@ impl Worker {
         }
         Ok(json!({
             "id": req.id, "compiled": true, "diagnostics": diagnostics, "tests": tests,
-            "check_ms": check_ms, "compile_ms": compile_ms, "ms": started.elapsed().as_secs_f64() * 1000.0,
+            "check_ms": check_ms, "compile_ms": compile_ms, "runner_ms": runner_ms,
+            "ms": started.elapsed().as_secs_f64() * 1000.0,
         }))
     }
 }
