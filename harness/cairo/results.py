@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ._types import CompileResult, Diagnostic, TestFailure, TestRun
+from ._types import CompileResult, Diagnostic, Status, TestFailure, TestRun
 from .pool import Reply
 from .seal import Sealed
 
@@ -28,8 +28,10 @@ def verdict(
     notes: Sequence[str],
     diagnostics: Sequence[Diagnostic] = (),
     tests: TestRun | None = None,
+    status: Status = "ok",
 ) -> CompileResult:
-    """A backend's verdict on one request (status "ok": compiles or not, see `ok`)."""
+    """A backend's verdict on one request (status "ok": compiles or not, see `ok`; or
+    "unsupported": this backend cannot judge it)."""
     return CompileResult(
         ok=ok,
         backend=backend.name,
@@ -37,6 +39,7 @@ def verdict(
         duration_s=round(time.monotonic() - start, 3),
         diagnostics=tuple(diagnostics),
         tests=tests,
+        status=status,
         notes=tuple(notes),
         cairo=backend.cairo_version(),
     )

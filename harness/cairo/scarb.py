@@ -85,11 +85,9 @@ from ._types import (
     CompilerNotFound,
     Diagnostic,
     Kind,
-    TestFailure,
-    TestRun,
 )
 from .pool import Reply
-from .results import fault_result, unbound
+from .results import Outcome, case_tests, fault_result, unbound, verdict
 from .seal import Sealed, seal
 
 TestRunner = Literal["auto", "snforge", "cairo-test"]
@@ -591,15 +589,6 @@ def _json_line(line: str) -> dict[str, Any] | None:
 # -- reading the test runners ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One test as a runner reported it: status "passed" | "failed" | "ignored"."""
-
-    status: str
-    message: str = ""
-    gas: int | None = None
-
-
 @dataclass
 class TestReport:
     """A runner's verdicts by full test path, and its summary counts (passed, failed)."""
@@ -752,32 +741,6 @@ def _indented_block(lines: list[str], start: int) -> tuple[str, int]:
             break
         j += 1
     return "\n".join(out).rstrip(), j
-
-
-def case_tests(report: TestReport, sealed: Sealed) -> TestRun:
-    """The case's tests from what a runner reported: every test in the case's tests file counts,
-    one that did not run failed, tests that are not the case's (the answer's own) are ignored."""
-    outcome: dict[str, Outcome] = {}
-    for full, result in report.outcomes.items():
-        name = sealed.own(full)
-        if name is not None:
-            outcome[name] = result
-    extra = [n for n, r in outcome.items() if n not in sealed.expected and r.status != "ignored"]
-    names = list(sealed.expected) + extra
-    failures, gas, passed = [], [], 0
-    for name in names:
-        r = outcome.get(name)
-        if r is None:
-            failures.append(TestFailure(name, "did not run: the runner did not report it"))
-        elif r.status == "passed":
-            passed += 1
-            if r.gas is not None:
-                gas.append((name, r.gas))
-        elif r.status == "ignored":
-            failures.append(TestFailure(name, "ignored by the runner"))
-        else:
-            failures.append(TestFailure(name, r.message or "failed (the runner gave no reason)"))
-    return TestRun(passed, len(names) - passed, tuple(failures), True, tuple(gas))
 
 
 # -- the backend -------------------------------------------------------------------------------
@@ -1111,8 +1074,13 @@ class ScarbBackend:
         sealed = seal(req.code, req.tests, wrap=True)
         notes = list(sealed.notes)
         if why_not is not None:
-            return self._result(
-                False, start, notes, (Diagnostic("error", why_not, code="unsupported"),), status="unsupported"
+            return verdict(
+                self,
+                False,
+                start,
+                notes,
+                (Diagnostic("error", why_not, code="unsupported"),),
+                status="unsupported",
             )
         manifest = self.manifest(req.kind, req.dependencies, runner)
         try:
@@ -1183,9 +1151,9 @@ class ScarbBackend:
                 diagnostics.append(
                     Diagnostic("error", f"scarb build gave no located diagnostic: {said}", code="no-detail")
                 )
-            return self._result(False, start, notes, tuple(diagnostics))
+            return verdict(self, False, start, notes, tuple(diagnostics))
         if req.tests is None or runner is None:
-            return self._result(True, start, notes, tuple(out.diagnostics))
+            return verdict(self, True, start, notes, tuple(out.diagnostics))
 
         if runner == "snforge":
             sn = self.snforge()
@@ -1211,36 +1179,20 @@ class ScarbBackend:
             report = parse_cairo_test(test_out.text)
         located = [d for d in test_out.errors if d.line is not None]
         if report.ran or (run.returncode == 0 and not located):
-            tests = case_tests(report, sealed)
+            tests = case_tests(report.outcomes, sealed, "did not run: the runner did not report it")
         elif located:
-            return self._result(
-                True, start, notes, tuple(out.diagnostics) + tuple(located), unbound(sealed.expected, located)
+            return verdict(
+                self,
+                True,
+                start,
+                notes,
+                tuple(out.diagnostics) + tuple(located),
+                unbound(sealed.expected, located),
             )
         else:  # failed before running anything, without a word about the code (e.g. snforge's [ERROR])
             return fault(run, what)
         notes.append(f"tests run with {what.removesuffix(' test')}")
-        return self._result(True, start, notes, tuple(out.diagnostics), tests)
-
-    def _result(
-        self,
-        ok: bool,
-        start: float,
-        notes: list[str],
-        diagnostics: tuple[Diagnostic, ...] = (),
-        tests: TestRun | None = None,
-        status: str = "ok",
-    ) -> CompileResult:
-        return CompileResult(
-            ok=ok,
-            backend=self.name,
-            backend_version=self.version(),
-            duration_s=round(time.monotonic() - start, 3),
-            diagnostics=diagnostics,
-            tests=tests,
-            status=status,  # type: ignore[arg-type]
-            notes=tuple(notes),
-            cairo=self.cairo_version(),
-        )
+        return verdict(self, True, start, notes, tuple(out.diagnostics), tests)
 
 
 def _write_package(pkg: Path, manifest: str, lib: str) -> None:
