@@ -140,7 +140,9 @@ def test_a_failing_test_is_named_with_its_panic(compiler: Compiler) -> None:
     result = compiler.compile(broken, "contract", COUNTER_TESTS)
     assert result.ok and result.tests is not None and (result.tests.passed, result.tests.failed) == (1, 1)
     (failure,) = result.tests.failures
-    assert failure.name == "tests::increase_adds" and failure.message.startswith("Panicked with")
+    assert failure.name == "tests::increase_adds"
+    # assert_eq!'s panic, decoded from `Panicked with "assertion …"` to its text
+    assert failure.message.startswith("assertion `ICounter::get(@state) == 7` failed"), failure.message
 
 
 def test_several_contracts_deploy_syscall_and_should_panic(compiler: Compiler) -> None:

@@ -37,7 +37,7 @@ from ..paths import cache_dir
 from . import diagnostics as dx
 from ._types import CompileRequest, CompileResult, CompilerNotFound, Diagnostic, TestRun
 from .pool import GB, Budget, Reply, WorkerPool, WorkerSpec
-from .results import Outcome, case_tests, fault_result, unbound, verdict
+from .results import Outcome, case_tests, decode_panic, fault_result, unbound, verdict
 from .seal import Sealed, seal
 
 CAIRO_VERSION = "2.16.0"
@@ -321,7 +321,9 @@ def _test_run(reported: Any, sealed: Sealed) -> TestRun:
     """The case's tests from the worker's per-test results."""
     outcomes = {
         t["name"]: Outcome(
-            t["status"], t.get("message") or "", None if t.get("gas") is None else int(t["gas"])
+            t["status"],
+            decode_panic(t.get("message") or ""),
+            None if t.get("gas") is None else int(t["gas"]),
         )
         for t in reported
     }

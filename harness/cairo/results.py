@@ -3,6 +3,7 @@ cannot bind."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,6 +12,12 @@ from typing import Protocol
 from ._types import CompileResult, Diagnostic, Status, TestFailure, TestRun
 from .pool import Reply
 from .seal import Sealed
+
+# A panic as cairo-lang-runner's `format_for_panic` prints it (native worker, cairo-test).
+PANIC_PREFIX = re.compile(r"^\s*panicked with\s+(?P<body>.*?)\s*$", re.I | re.S)
+PANIC_VALUE = re.compile(  # one printed value: a felt (hex or decimal) with its short string, or a ByteArray
+    r"(?:0x[0-9a-fA-F]+|\d+)(?: \('(?P<short>(?:[^'\\]|\\.)*)'\))?|\"(?P<bytes>(?:[^\"\\]|\\.)*)\"", re.S
+)
 
 
 class Named(Protocol):
@@ -122,3 +129,41 @@ def case_tests(reported: Mapping[str, Outcome], sealed: Sealed, not_run: str) ->
         else:
             failures.append(TestFailure(name, r.message or "failed"))
     return TestRun(passed, len(names) - passed, tuple(failures), True, tuple(gas))
+
+
+def panic_texts(values: str) -> list[str] | None:
+    """The texts of a printed panic value or tuple of values when every value is a short string
+    (`0x… ('text')`) or a ByteArray (`"text"`), else None (plain felts are kept as printed)."""
+    body = values.strip()
+    if body[:1] in "([" and body[-1:] in ")]":
+        body = body[1:-1]
+    texts, pos = [], 0
+    for m in PANIC_VALUE.finditer(body):
+        if body[pos : m.start()].strip(" ,\n"):
+            return None
+        text = m["short"] if m["short"] is not None else m["bytes"]
+        if text is None:
+            return None
+        texts.append(text)
+        pos = m.end()
+    if body[pos:].strip(" ,\n") or not "".join(texts):
+        return None
+    return texts
+
+
+def decode_panic(message: str) -> str:
+    """The readable part of a cairo-test panic report (`format_for_panic` in cairo-lang-runner).
+
+    `Panicked with 0x68656c6c6f ('hello').` -> `hello`; `Panicked with "short, but string".` ->
+    `short, but string`; `Panicked with (0x61 ('a'), 0x62 ('b')).` -> `a, b`; the old
+    `panicked with [1725…588 ('Make this test fail'), ].` -> `Make this test fail`. Anything with a
+    plain felt in it (`Panicked with 0x1.`, `Panicked with (0x9999, "hello", …).`) and anything
+    else (`expected panic but finished successfully.`) is returned as it is.
+    """
+    raw = message.strip()
+    m = PANIC_PREFIX.match(raw)
+    if m is None:
+        return raw
+    body = m["body"][:-1] if m["body"].endswith(".") else m["body"]
+    texts = panic_texts(body)
+    return ", ".join(texts) if texts else raw

@@ -87,7 +87,7 @@ from ._types import (
     Kind,
 )
 from .pool import Reply
-from .results import Outcome, case_tests, fault_result, unbound, verdict
+from .results import Outcome, case_tests, decode_panic, fault_result, panic_texts, unbound, verdict
 from .seal import Sealed, seal
 
 TestRunner = Literal["auto", "snforge", "cairo-test"]
@@ -138,11 +138,6 @@ CT_LINE = re.compile(
 )
 CT_SUMMARY = re.compile(r"test result: (?:ok|FAILED)\. (?P<passed>\d+) passed; (?P<failed>\d+) failed", re.I)
 CT_FAILURE = re.compile(r"^\s+(?P<name>\S+::\S+) - (?P<msg>.*)$")
-PANIC_PREFIX = re.compile(r"^\s*panicked with\s+(?P<body>.*?)\s*$", re.I | re.S)
-PANIC_VALUE = re.compile(  # one printed value: a felt (hex or decimal) with its short string, or a ByteArray
-    r"(?:0x[0-9a-fA-F]+|\d+)(?: \('(?P<short>(?:[^'\\]|\\.)*)'\))?|\"(?P<bytes>(?:[^\"\\]|\\.)*)\"", re.S
-)
-
 # snforge (forge-runner `messages.rs`, `tests_summary.rs`): `[PASS] <path> (l1_gas: ~0, …, l2_gas: ~N)`
 # (before 0.3x: `(gas: ~N)`; fuzzed: `(runs: 256, l1_gas: {…}, …)`), `[FAIL] <path>`, blank,
 # `Failure data:`, the data indented by 4; `[IGNORE] <path>`; `Tests: 9 passed, 2 failed, 2 ignored,
@@ -603,44 +598,6 @@ class TestReport:
         return bool(self.outcomes) or bool(self.summary and sum(self.summary))
 
 
-def _strings(values: str) -> list[str] | None:
-    """The texts of a printed panic value or tuple of values when every value is a short string
-    (`0x… ('text')`) or a ByteArray (`"text"`), else None (plain felts are kept as printed)."""
-    body = values.strip()
-    if body[:1] in "([" and body[-1:] in ")]":
-        body = body[1:-1]
-    texts, pos = [], 0
-    for m in PANIC_VALUE.finditer(body):
-        if body[pos : m.start()].strip(" ,\n"):
-            return None
-        text = m["short"] if m["short"] is not None else m["bytes"]
-        if text is None:
-            return None
-        texts.append(text)
-        pos = m.end()
-    if body[pos:].strip(" ,\n") or not "".join(texts):
-        return None
-    return texts
-
-
-def decode_panic(message: str) -> str:
-    """The readable part of a cairo-test panic report (`format_for_panic` in cairo-lang-runner).
-
-    `Panicked with 0x68656c6c6f ('hello').` -> `hello`; `Panicked with "short, but string".` ->
-    `short, but string`; `Panicked with (0x61 ('a'), 0x62 ('b')).` -> `a, b`; the old
-    `panicked with [1725…588 ('Make this test fail'), ].` -> `Make this test fail`. Anything with a
-    plain felt in it (`Panicked with 0x1.`, `Panicked with (0x9999, "hello", …).`) and anything
-    else (`expected panic but finished successfully.`) is returned as it is.
-    """
-    raw = message.strip()
-    m = PANIC_PREFIX.match(raw)
-    if m is None:
-        return raw
-    body = m["body"][:-1] if m["body"].endswith(".") else m["body"]
-    texts = _strings(body)
-    return ", ".join(texts) if texts else raw
-
-
 def parse_cairo_test(text: str) -> TestReport:
     """`scarb cairo-test` text. Several targets add up; a failure reason may continue over several
     lines (a ByteArray panic message with newlines)."""
@@ -686,7 +643,7 @@ def decode_failure_data(data: str) -> str:
     is kept as it is.
     """
     text = data.strip()
-    texts = _strings(text)
+    texts = panic_texts(text)
     return ", ".join(texts) if texts else text
 
 
