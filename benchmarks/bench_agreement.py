@@ -2,6 +2,9 @@
 
 Run: .venv/bin/python benchmarks/bench_agreement.py [--scarb] > agreement.json
 
+With --scarb (a real Scarb on PATH) it also gives each pair of backends' agreement on the inputs
+both could judge (native-scarb includes the deploy tests wasm cannot run).
+
 Inputs: the 16 starter goldens (see bench_native.py) with their tests, and every calibration
 mutant of them (harness.calibrate.mutants). Each backend gives a verdict: `skipped` (it cannot
 judge it: e.g. deploy_syscall tests on wasm), `fault`, `does-not-compile`, `unbound`, or the
@@ -74,11 +77,22 @@ def main() -> None:
             }
         )
     judged = [r for r in rows if "skipped" not in (r["native"], r["wasm"])]
+    pairs = {}
+    for i, a in enumerate(backends):
+        for b in backends[i + 1 :]:
+            both = [r for r in rows if "skipped" not in (r[a], r[b])]
+            pairs[f"{a}-{b}"] = {
+                "both_judged": len(both),
+                "agree": sum(r[a] == r[b] for r in both),
+                "disagreements": [r for r in both if r[a] != r[b]],
+            }
     out = {
         "inputs": len(rows),
         "both_judged": len(judged),
         "agree": sum(r["agree"] for r in judged),
+        "skipped": {name: sum(r[name] == "skipped" for r in rows) for name in backends},
         "skipped_by_wasm": sum(r["wasm"] == "skipped" for r in rows),
+        "pairs": pairs if len(backends) > 2 else None,
         "disagreements": [r for r in judged if not r["agree"]],
     }
     print(json.dumps(out, indent=2))
