@@ -555,13 +555,8 @@ class Runner:
             raise _cannot_write(self.folder, e) from None
         self.lock.acquire()
         try:
-            meta = self.folder / "run.json"
-            if not meta.exists():
-                _write_json(
-                    meta, {"run_id": self.run_id, "options": asdict(self.opts), "toolchain": toolchain}
-                )
-            else:
-                self._resumed_with(meta, toolchain)
+            if not record_run(self, toolchain):
+                self._resumed_with(self.folder / "run.json", toolchain)
             self._kept = [r for r in read_results(self.log.path) if r.status != "error"]
         except BaseException:
             self.lock.release()
@@ -762,14 +757,16 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def record_run(runner: Runner) -> None:
-    """run.json for a run driven case by case (the pytest face), when it has none yet: its
-    options and toolchain, as `prepare` writes them for `cairo-evals run`."""
+def record_run(runner: Runner, toolchain: dict[str, str] | None = None) -> bool:
+    """Write the run's run.json (its id, options and toolchain) when it has none yet; False when
+    it has one. `prepare` calls it for `cairo-evals run`, the pytest face at the session's end."""
     meta = runner.folder / "run.json"
-    if not meta.exists():
-        _write_json(
-            meta, {"run_id": runner.run_id, "options": asdict(runner.opts), "toolchain": runner.toolchain()}
-        )
+    if meta.exists():
+        return False
+    if toolchain is None:
+        toolchain = runner.toolchain()
+    _write_json(meta, {"run_id": runner.run_id, "options": asdict(runner.opts), "toolchain": toolchain})
+    return True
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:

@@ -19,11 +19,12 @@ import pytest
 from harness.cairo import Compiler, CompileResult
 from harness.cairo.native import CAIRO_VERSION, NativeBackend, native_pool
 from harness.cairo.pool import WorkerPool
-from tests.cairo_sources import AVG_CODE, AVG_TESTS, COUNTER_CODE
+from tests.cairo_sources import AVG_CODE as AVERAGE
+from tests.cairo_sources import AVG_TESTS as AVERAGE_TESTS
+from tests.cairo_sources import COUNTER_CODE as COUNTER
 
 pytestmark = pytest.mark.native
 
-COUNTER, AVERAGE, AVERAGE_TESTS = COUNTER_CODE, AVG_CODE, AVG_TESTS
 # Edition 2024_07 enforces item visibility: tests reach the contract through its public trait
 # (`ICounter`, implemented for the contract state) rather than its private impl by name.
 COUNTER_TESTS = """
