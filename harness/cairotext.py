@@ -21,8 +21,9 @@ _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {")", "]", "}"}
 
 
-def mask(code: str) -> str:
-    """`code` with the text of comments and the contents of literals replaced by spaces.
+def mask(code: str, literals: bool = True) -> str:
+    """`code` with the text of comments and (unless `literals` is False) the contents of literals
+    replaced by spaces.
 
     Quotes stay (so `""` marks where a literal was); newlines stay (so line numbers hold).
     """
@@ -42,13 +43,18 @@ def mask(code: str) -> str:
             while j < n and code[j] not in stops:
                 j += 2 if code[j] == "\\" else 1
             j = min(j, n)
-            for k in range(i + 1, j):
+            for k in range(i + 1, j if literals else i + 1):
                 if out[k] != "\n":
                     out[k] = " "
             i = j + 1
         else:
             i += 1
     return "".join(out)
+
+
+def without_comments(code: str) -> str:
+    """The code as a reader of code sees it: comments removed, literals kept, lines kept."""
+    return re.sub(r"[ \t]+\n", "\n", mask(code, literals=False)).rstrip() + "\n"
 
 
 def strip(code: str) -> str:
@@ -202,36 +208,45 @@ _CFG = re.compile(r"#\[\s*cfg\s*\((?P<expr>.*)\)\s*\]", re.S)
 
 
 def _cfg_value(expr: str) -> bool | None:
-    """The value of a cfg expression in a build (not test) configuration; None when it does not
-    depend on `test` (then the harness leaves it to the compiler)."""
+    """The value of a cfg expression in a build (not test) configuration, as Cairo evaluates it:
+    `not(…)`, `and(…)`, `or(…)` (and Rust's `all`/`any`), with `test`, `target: 'test'`,
+    `feature: '…'` and every other flag unset. None when it does not depend on `test` (then the
+    harness leaves it to the compiler). An expression about `test` that does not parse counts as
+    False: the item is left out of what is judged rather than let a test-only reading through."""
     if not re.search(r"\btest\b", expr):
         return None
-    tokens = re.findall(r"\w+\s*:\s*'[^']*'|\w+|[(),]", expr)
+    tokens = re.findall(r"\w+\s*:\s*(?:'[^']*'|\"[^\"]*\")|\w+|[(),]|\S", expr)
     pos = 0
 
     def parse() -> bool:
         nonlocal pos
         tok = tokens[pos]
         pos += 1
-        if tok in ("not", "all", "any") and pos < len(tokens) and tokens[pos] == "(":
+        if tok in ("not", "and", "or", "all", "any"):
+            if tokens[pos] != "(":
+                raise ValueError(tok)
             pos += 1
             args = []
-            while pos < len(tokens) and tokens[pos] != ")":
+            while tokens[pos] != ")":
                 if tokens[pos] == ",":
                     pos += 1
                     continue
                 args.append(parse())
             pos += 1
             if tok == "not":
-                return not (args[0] if args else False)
-            return all(args) if tok == "all" else any(args)
-        # `test`, `target: 'test'` and any other flag are unset in a build configuration
-        return False
+                if len(args) != 1:
+                    raise ValueError(tok)
+                return not args[0]
+            return all(args) if tok in ("and", "all") else any(args)
+        if not re.fullmatch(r"\w+(?:\s*:.*)?", tok):
+            raise ValueError(tok)
+        return False  # `test`, `target: 'test'`, `feature: 'x'` … are unset in a build
 
     try:
-        return parse()
-    except IndexError:
-        return None
+        value = parse()
+    except (IndexError, ValueError):
+        return False
+    return value if pos == len(tokens) else False
 
 
 def build_configuration(code: str) -> tuple[str, list[str]]:

@@ -36,7 +36,8 @@ import dspy
 
 from .cairo import Compiler, CompileResult
 from .cairotext import test_functions
-from .extract import extract_cairo
+from .discriminate import Discrimination, discriminate, passed_tests
+from .extract import Extraction, chosen, extract_cairo
 from .judge import Judge, Judgement, describe_compile
 from .structure import items, required_names
 from .suite import Case, Scoring
@@ -55,6 +56,8 @@ class CaseResult:
     tests_passed: int = 0
     tests_total: int = 0
     judge_score: float | None = None
+    # tests a do-nothing answer passes too (harness/discriminate.py): they earn nothing in passes-some
+    nondiscriminating: tuple[str, ...] = ()
     weights: dict[str, float] = field(default_factory=dict)
     code: str | None = None
     compile: dict[str, Any] | None = None
@@ -123,8 +126,11 @@ def declares_anything(case: Case, code: str) -> tuple[bool, frozenset[str]]:
     return bool(required & have), required - have
 
 
-def tier_of(case: Case, compiled: CompileResult, code: str) -> str:
-    """The execution tier of an answer that the backend judged (status ok)."""
+def tier_of(
+    case: Case, compiled: CompileResult, code: str, discrimination: Discrimination | None = None
+) -> str:
+    """The execution tier of an answer that the backend judged (status ok). With `discrimination`,
+    passing only tests that a do-nothing answer passes too is `fails-tests`."""
     declares, missing = declares_anything(case, code)
     if not declares:
         return "no-code"
@@ -137,6 +143,9 @@ def tier_of(case: Case, compiled: CompileResult, code: str) -> str:
         return "unbound"
     if tests.total and tests.passed == tests.total:
         return "passes"
+    if tests.passed and discrimination is not None:
+        useful = set(passed_tests(discrimination.expected, compiled)) - discrimination.nondiscriminating
+        return "passes-some" if useful else "fails-tests"
     return "passes-some" if tests.passed else "fails-tests"
 
 
@@ -160,8 +169,10 @@ def combine(
     compiled: CompileResult | None,
     judgement: Judgement | None,
     sample: int = 0,
+    discrimination: Discrimination | None = None,
 ) -> CaseResult:
-    """The tiered score and feedback from the stages' results (pure; no I/O)."""
+    """The tiered score and feedback from the stages' results (pure; no I/O). `discrimination`
+    (for an answer that passes some of the tests) says which tests a do-nothing answer passes."""
     total = _tests_total(case, compiled.tests if compiled else None)
     if compiled is not None and compiled.fault:
         status = "skipped" if compiled.status == "unsupported" else "error"
@@ -197,10 +208,16 @@ def combine(
             tier="no-code",
         )
     weights = weights_for(case, scoring)
-    tier = tier_of(case, compiled, code)
+    tier = tier_of(case, compiled, code, discrimination)
     tests = compiled.tests
-    passed_tests = tests.passed if tests is not None and tier != "no-code" else 0
-    share = passed_tests / total if total else 0.0
+    n_passed = tests.passed if tests is not None and tier != "no-code" else 0
+    share = n_passed / total if total else 0.0
+    trivial: list[str] = []
+    if discrimination is not None and tier in ("passes-some", "fails-tests"):
+        passed = passed_tests(discrimination.expected, compiled)
+        trivial = [t for t in passed if t in discrimination.nondiscriminating]
+        useful = len(passed) - len(trivial)
+        share = useful / len(discrimination.discriminating) if discrimination.discriminating else 0.0
     score = tier_score(tier, weights, share, judgement.score if judgement else None)
 
     notes = [f"tier {tier}: the code {TIERS[tier][2]}"]
@@ -216,6 +233,11 @@ def combine(
         notes.append(f"the code {verdict}")
     elif tests is not None and tests.failed:
         notes.append(f"tests: {test_text}")
+    if trivial and discrimination is not None:
+        notes.append(
+            f"no credit for {len(trivial)} passed test(s) that an answer doing nothing passes too: "
+            + ", ".join(f"{t} ({discrimination.passed_by[t]})" for t in trivial)
+        )
     if judgement is not None:
         notes.append(f"review ({judgement.judge}): {judgement.feedback}")
     return CaseResult(
@@ -225,9 +247,10 @@ def combine(
         feedback="\n".join(notes),
         passed=tier == "passes",
         compiled=tier in ("passes", "passes-some", "fails-tests"),  # real compiles that bind
-        tests_passed=passed_tests,
+        tests_passed=n_passed,
         tests_total=total,
         judge_score=judgement.score if judgement else None,
+        nondiscriminating=tuple(trivial),
         weights=weights,
         code=code,
         compile=compiled.to_dict(),
@@ -260,19 +283,59 @@ class Scorer:
         self.compiler = compiler
         self.judge = judge
         self.dependencies = dependencies
+        self._discriminations: dict[tuple[str, str, int], Discrimination] = {}
+
+    async def _compile(self, case: Case, code: str, with_tests: bool = True) -> CompileResult:
+        tests = case.tests if with_tests else None
+        return await self.compiler.acompile(
+            code, case.kind, tests, self.dependencies, getattr(case, "cairo", None)
+        )
+
+    async def _read(self, case: Case, answer: str) -> tuple[Extraction, CompileResult | None]:
+        """The reading of the answer to score (harness/extract.py) and its verdict: the preferred
+        one, unless it does not compile or lacks an item the query named while an alternative
+        declares them all and compiles (compiled alone: test results never choose)."""
+        extraction = extract_cairo(answer, required_names(case.query, items(case.golden)))
+        if extraction.code is None:
+            return extraction, None
+        compiled = await self._compile(case, extraction.code)
+        lacking = declares_anything(case, extraction.code)[1]
+        if compiled.fault or (compiled.ok and not lacking):
+            return extraction, compiled
+        for candidate in extraction.candidates[1:]:
+            if declares_anything(case, candidate.code)[1]:
+                continue
+            alone = await self._compile(case, candidate.code, with_tests=False)
+            if alone.status == "ok" and alone.ok:
+                first = "does not compile" if not compiled.ok else "lacks " + ", ".join(sorted(lacking))
+                why = f"the preferred reading ({extraction.candidates[0].why}) {first}; this one compiles"
+                return chosen(extraction, candidate, why), await self._compile(case, candidate.code)
+        return extraction, compiled
+
+    async def discrimination(self, case: Case) -> Discrimination:
+        """The case's non-discriminating tests, found once per scorer (the compiler caches the
+        do-nothing answers' verdicts on disk too)."""
+        key = (case.suite, case.id, hash((case.golden, case.tests)))
+        if key not in self._discriminations:
+            self._discriminations[key] = await discriminate(case, self.compiler, self.dependencies)
+        return self._discriminations[key]
 
     async def ascore(self, case: Case, answer: str | None, scoring: Scoring, sample: int = 0) -> CaseResult:
-        extraction = extract_cairo(answer or "")
-        if extraction.code is None:
+        extraction, compiled = await self._read(case, answer or "")
+        if extraction.code is None or compiled is None:
             return combine(case, scoring, None, extraction.note, None, None, sample)
-        compiled = await self.compiler.acompile(
-            extraction.code, case.kind, case.tests, self.dependencies, getattr(case, "cairo", None)
-        )
+        discrimination = None
+        tests = compiled.tests
+        some = tests is not None and tests.bound and 0 < tests.passed < tests.total
+        if compiled.ok and not compiled.fault and some:
+            discrimination = await self.discrimination(case)
         if compiled.fault or not declares_anything(case, extraction.code)[0]:
             judgement = None  # no verdict to review, or nothing to review
         else:
             judgement = await self.judge.judge(case, extraction.code, compiled)
-        return combine(case, scoring, extraction.code, extraction.note, compiled, judgement, sample)
+        return combine(
+            case, scoring, extraction.code, extraction.note, compiled, judgement, sample, discrimination
+        )
 
     def score(self, case: Case, answer: str | None, scoring: Scoring, sample: int = 0) -> CaseResult:
         """Synchronous face for callers outside an event loop (dspy.Evaluate, GEPA threads)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol
@@ -21,6 +22,7 @@ from typing import Literal, Protocol
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from ..cairotext import test_functions
 from ..paths import cache_dir
 from ._types import (
     CompileRequest,
@@ -32,6 +34,7 @@ from ._types import (
     TestRun,
 )
 from .cache import CompileCache, cache_key
+from .shadow import refusals
 
 __all__ = [
     "CompileRequest",
@@ -178,10 +181,35 @@ class Compiler:
                 status="unsupported",
                 cairo=self.backend.cairo_version(),
             )
+        if tests is not None:
+            refused = refusals(code, tests)
+            if refused:
+                return self._refused(code, kind, tests, dependencies, cairo, refused)
         if self.cache is None:
             return self.backend.compile(req, self.timeout)
         key = cache_key(req, self.backend.name, self.version)
         return self.cache.get_or_compute(key, lambda: self.backend.compile(req, self.timeout))
+
+    def _refused(
+        self,
+        code: str,
+        kind: Kind,
+        tests: str,
+        dependencies: tuple[tuple[str, str], ...],
+        cairo: str | None,
+        refused: list[str],
+    ) -> CompileResult:
+        """The answer compiled alone; the case's tests not run against it (harness/cairo/shadow.py)."""
+        alone = self.compile(code, kind, None, dependencies, cairo)
+        if alone.fault or not alone.ok:
+            return alone
+        why = "refused: " + "; ".join(refused)
+        total = max(1, sum(not t.ignored for t in test_functions(tests)))
+        return replace(
+            alone,
+            tests=TestRun(0, total, (TestFailure("<tests>", why),), bound=False),
+            notes=(*alone.notes, why),
+        )
 
     async def acompile(
         self,
