@@ -33,7 +33,7 @@ from .suite import Case
 
 INTEGERS = {f"{s}{n}" for s in "ui" for n in (8, 16, 32, 64, 128)} | {"u256", "usize", "felt252"}
 RUNNER_SUFFIXES = ("'ENTRYPOINT_FAILED'", "'CONSTRUCTOR_FAILED'")
-SHOULD_PANIC = re.compile(r"#\[\s*should_panic\s*\(\s*expected\s*:\s*(?P<value>.*)\)\s*\]", re.S)
+SHOULD_PANIC = re.compile(r"#\[\s*should_panic\s*\(\s*expected\s*:\s*(?P<value>.*?)\)\s*\]", re.S)
 SHORT = re.compile(r"'(?:[^'\\\n]|\\.)*'")
 BYTES = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 MAX_PANICS = 4
