@@ -35,7 +35,7 @@ from . import __version__
 from .cairo import Compiler, CompileResult, CompilerNotFound
 from .cairo.pool import default_pool_size
 from .cairo.scarb import add_test_runner_option
-from .goldens import GoldenCheck, summarize, verify
+from .goldens import GoldenCheck, discrimination_lines, summarize, verify
 from .suite import SuiteError, json_schema, load_suite, load_suites
 from .transient import describe as describe_error
 
@@ -111,7 +111,9 @@ def cmd_check_golden(args: argparse.Namespace) -> int:
                 highlight=False,
             )
         with ThreadPoolExecutor(max_workers=args.workers or default_pool_size()) as ex:
-            futures = {ex.submit(verify, c, compiler, s.dependencies): c for s, c in jobs}
+            futures = {
+                ex.submit(verify, c, compiler, s.dependencies, not args.no_discrimination): c for s, c in jobs
+            }
             for fut in as_completed(futures):
                 check = fut.result()
                 checks.append(check)
@@ -130,6 +132,7 @@ def cmd_check_golden(args: argparse.Namespace) -> int:
                         "outcome": ch.outcome,
                         "expected": ch.expected,
                         "verdict": ch.verdict,
+                        "nondiscriminating": ch.discrimination.passed_by if ch.discrimination else None,
                         **ch.result.to_dict(),
                     }
                     for ch in checks
@@ -160,6 +163,11 @@ def cmd_check_golden(args: argparse.Namespace) -> int:
         for ch in checks:
             if not ch.ok:
                 print(ch.explain(), file=sys.stderr)
+        lines, warnings = discrimination_lines(checks)
+        for line in lines:
+            out.print(line, highlight=False)
+        for warning in warnings:
+            print(warning, file=sys.stderr)
         for line in summarize(checks):
             out.print(line, highlight=False)
     # skipped goldens (a backend that cannot judge them) do not fail the check; faults do
@@ -781,6 +789,12 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     p = sub.add_parser("check-golden", help="compile every golden reference and run its tests")
     p.add_argument("suites", nargs="*", help="suite files or folders (default: suites/)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument(
+        "--no-discrimination",
+        action="store_true",
+        help="skip compiling each case's do-nothing answers (which list the tests that a do-nothing "
+        "answer passes too)",
+    )
     _compiler_options(p)
     p.set_defaults(func=cmd_check_golden)
 

@@ -13,10 +13,12 @@ fails) or `compiles` (its tests, if any, are not judged). A backend that cannot 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Literal
 
 from .cairo import Compiler, CompileResult, Diagnostic
+from .discriminate import Discrimination, discriminate
 from .suite import Case
 
 Outcome = Literal["ok", "failed", "skipped", "fault"]
@@ -26,6 +28,7 @@ Outcome = Literal["ok", "failed", "skipped", "fault"]
 class GoldenCheck:
     case: Case
     result: CompileResult
+    discrimination: Discrimination | None = None  # which tests a do-nothing answer passes too
 
     @property
     def expected(self) -> str:
@@ -96,7 +99,14 @@ def _in_tests_file(rendered: str, case: Case) -> str:
     return rendered
 
 
-def verify(case: Case, compiler: Compiler, dependencies: tuple[tuple[str, str], ...] = ()) -> GoldenCheck:
+def verify(
+    case: Case,
+    compiler: Compiler,
+    dependencies: tuple[tuple[str, str], ...] = (),
+    discriminating: bool = False,
+) -> GoldenCheck:
+    """The golden's verdict; with `discriminating`, also which of the case's tests a do-nothing
+    answer passes (harness/discriminate.py), for a golden that passes them."""
     try:
         result = compiler.compile(case.golden, case.kind, case.tests, dependencies, cairo=case.cairo)
     except Exception as e:  # a bug of ours on one golden must not stop the check of the others
@@ -110,7 +120,29 @@ def verify(case: Case, compiler: Compiler, dependencies: tuple[tuple[str, str], 
             ),
             status="crash",
         )
-    return GoldenCheck(case, result)
+    check = GoldenCheck(case, result)
+    if discriminating and case.tests and check.verdict == "passes":
+        return GoldenCheck(case, result, asyncio.run(discriminate(case, compiler, dependencies)))
+    return check
+
+
+def discrimination_lines(checks: list[GoldenCheck]) -> tuple[list[str], list[str]]:
+    """Per case, the tests that a do-nothing answer passes too (they earn nothing in passes-some);
+    and warnings for the cases where every test is like that."""
+    lines, warnings = [], []
+    for ch in checks:
+        d = ch.discrimination
+        if d is None or not d.passed_by:
+            continue
+        shown = ", ".join(f"{t} ({how})" for t, how in d.passed_by.items())
+        n = f"{len(d.passed_by)} of {len(d.expected)}"
+        lines.append(f"{ch.case.nodeid}: {n} tests pass with a do-nothing answer too: {shown}")
+        if not d.discriminating:
+            warnings.append(
+                f"warning: {ch.case.nodeid}: no test tells a working answer from a do-nothing one "
+                f"({ch.case.tests_path or 'inline tests'}): add a test that checks a result"
+            )
+    return lines, warnings
 
 
 def summarize(checks: list[GoldenCheck]) -> list[str]:
