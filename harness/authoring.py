@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from . import cairotext
+from .discriminate import recorded
 from .suite import Case, Suite
 
 # Items a golden declares that a test can use by name (`let`/`use` are not declarations of items).
@@ -93,13 +94,16 @@ def report(case: Case) -> CaseReport:
 
 
 def describe(suite: Suite) -> tuple[list[str], list[str]]:
-    """What `cairo-evals validate` prints about a valid suite: a line per case (its tests), and
-    warnings as `file:line: case 'id': …` (items the tests use that the query does not name)."""
+    """What `cairo-evals validate` prints about a valid suite: a line per case (its tests, and the
+    tests a do-nothing answer passes when check-golden or a run has found them), and warnings as
+    `file:line: case 'id': …` (items the tests use that the query does not name; a case whose
+    every test a do-nothing answer passes)."""
     reports = [report(c) for c in suite.cases]
     total = sum(r.tests or 0 for r in reports)
     lines = [f"{suite.path}: ok ({len(suite.cases)} cases, {total} tests)"]
     width = max(len(c.id) for c in suite.cases)
     warnings = []
+    unknown = 0
     for r in reports:
         c = r.case
         tests = "no tests file" if r.tests is None else f"{r.tests} test{'s' * (r.tests != 1)}"
@@ -109,12 +113,29 @@ def describe(suite: Suite) -> tuple[list[str], list[str]]:
         if c.expect_verdict:
             extra.append(f"expects {c.expect_verdict}")
         lines.append(f"  {c.id:<{width}}  {tests:<14} {', '.join(extra)}")
+        if c.tests:
+            d = recorded(c, suite.dependencies)
+            if d is None:
+                unknown += 1
+            elif d.passed_by:
+                trivial = ", ".join(f"{t} ({how})" for t, how in d.passed_by.items())
+                lines.append(f"  {'':<{width}}  non-discriminating (a do-nothing answer passes): {trivial}")
+                if not d.discriminating:
+                    warnings.append(
+                        f"{suite.path}:{c.line}: case '{c.id}': warning: every test passes with an answer "
+                        "that does nothing: add a test that checks a result"
+                    )
         if r.unnamed:
             shown = ", ".join(f"`{n}`" for n in r.unnamed)
             warnings.append(
                 f"{suite.path}:{c.line}: case '{c.id}': warning: the tests use {shown}, which the query "
                 "does not name: name each with its signature, so the tests can bind to any correct answer"
             )
+    if unknown:
+        lines.append(
+            f"  ({unknown} case(s) not yet checked for tests that a do-nothing answer passes: "
+            "`cairo-evals check-golden` finds them)"
+        )
     return lines, warnings
 
 

@@ -17,18 +17,24 @@ events, interfaces, attributes) and every function body replaced:
   it; and, for contracts with a constructor, `panics 'msg' (constructor too)`.
 
 Each is compiled with the case's tests like any answer (so its verdict is cached); a test that any
-of them passes is *non-discriminating*. `cairo-evals check-golden` lists them per case.
+of them passes is *non-discriminating*. `cairo-evals check-golden` lists them per case; the result
+is also kept in `<cache>/discrimination/` (by the case's golden, tests and dependencies), where
+`cairo-evals validate` finds it without compiling anything.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .cairo import Compiler, CompileResult
 from .cairotext import mask, test_functions, walk
+from .paths import cache_dir
 from .suite import Case
 
 INTEGERS = {f"{s}{n}" for s in "ui" for n in (8, 16, 32, 64, 128)} | {"u256", "usize", "felt252"}
@@ -188,6 +194,20 @@ def passed_tests(expected: Iterable[str], compiled: CompileResult) -> list[str]:
     return [name for name in expected if name not in failed]
 
 
+def _record(case: Case, dependencies: tuple[tuple[str, str], ...]) -> Path:
+    h = hashlib.sha256(json.dumps([case.kind, case.golden, case.tests, list(dependencies)]).encode())
+    return cache_dir() / "discrimination" / f"{h.hexdigest()[:32]}.json"
+
+
+def recorded(case: Case, dependencies: tuple[tuple[str, str], ...] = ()) -> Discrimination | None:
+    """The case's discrimination as last computed for this golden and tests, or None."""
+    try:
+        data = json.loads(_record(case, dependencies).read_text())
+        return Discrimination(tuple(data["expected"]), dict(data["passed_by"]), tuple(data["faults"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 async def discriminate(
     case: Case, compiler: Compiler, dependencies: tuple[tuple[str, str], ...] = ()
 ) -> Discrimination:
@@ -219,4 +239,10 @@ async def discriminate(
             continue
         for name in passed_tests(expected, compiled):
             passed_by.setdefault(name, answer.label)
-    return Discrimination(expected, passed_by, tuple(faults))
+    found = Discrimination(expected, passed_by, tuple(faults))
+    path = _record(case, dependencies)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{id(found)}.tmp")
+    tmp.write_text(json.dumps({"expected": expected, "passed_by": passed_by, "faults": faults}))
+    tmp.replace(path)
+    return found

@@ -86,3 +86,36 @@ def test_do_nothing_answers_score_below_half_and_never_pass(suite, case, compile
     for label, r in asyncio.run(go()):
         assert r.status == "ok", (label, r.feedback)  # type: ignore[attr-defined]
         assert r.score < 0.5 and not r.passed, (label, r.score, r.tier, r.feedback)  # type: ignore[attr-defined]
+
+
+@pytest.mark.native
+def test_check_golden_and_validate_list_the_non_discriminating_tests(compiler: Compiler) -> None:
+    from harness.authoring import describe
+    from harness.goldens import discrimination_lines, verify
+
+    suite, case = next((s, c) for s, c in CASES if c.id == "owned-counter")
+    check = verify(case, compiler, suite.dependencies, discriminating=True)
+    assert check.ok and check.discrimination is not None
+    discriminating = ("tests::owner_can_increase", "tests::transfer_moves_rights")
+    assert check.discrimination.discriminating == discriminating
+    lines, warnings = discrimination_lines([check])
+    assert lines == [
+        "starknet-contracts::owned-counter: 2 of 4 tests pass with a do-nothing answer too: "
+        "tests::stranger_cannot_increase (panics 'Caller is not the owner'), "
+        "tests::stranger_cannot_transfer_ownership (panics 'Caller is not the owner')"
+    ]
+    assert warnings == []
+    shown, _ = describe(suite)  # validate reads what check-golden found, compiling nothing
+    assert any("non-discriminating" in line and "stranger_cannot_increase" in line for line in shown)
+
+
+def test_a_case_whose_every_test_a_do_nothing_answer_passes_is_warned_about() -> None:
+    from harness.cairo import CompileResult
+    from harness.discriminate import Discrimination
+    from harness.goldens import GoldenCheck, discrimination_lines
+
+    case = next(c for _, c in CASES if c.id == "owned-counter")
+    ok = CompileResult(ok=True, backend="native", backend_version="x", duration_s=0.0)
+    everything = Discrimination(("tests::a",), {"tests::a": "defaults"})
+    _, warnings = discrimination_lines([GoldenCheck(case, ok, everything)])
+    assert warnings and "no test tells a working answer from a do-nothing one" in warnings[0]
