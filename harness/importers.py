@@ -367,10 +367,9 @@ def _code(value: Any) -> str | None:
     begin with comments)."""
     if not isinstance(value, str) or not value.strip():
         return None
-    code = extract_cairo(value).code
-    if code is None and "```" not in value and CAIRO_ITEM.search(cairotext.mask(value)):
-        code = value.strip("\n") + "\n"
-    return code
+    if "```" not in value and "~~~" not in value and CAIRO_ITEM.search(cairotext.mask(value)):
+        return value.strip("\n") + "\n"  # a dataset's bare code is the whole field, comments too
+    return extract_cairo(value).code
 
 
 def jsonl(
