@@ -1,0 +1,162 @@
+"""The live-model path over real HTTP, against a stand-in OpenAI-compatible server on 127.0.0.1.
+
+No model's weights exist here, so `tests/openai_stand_in.py` plays the server: real HTTP, the
+OpenAI wire format, realistic `usage`, answers from each test's script. The harness reaches it
+exactly as a user's configuration would (`--lm 'openai/<model>?api_base=…&api_key_env=…'`),
+through both of DSPy 3.4's clients: its own `lm15` (what `engine="auto"` picks for these
+requests) and LiteLLM (`--lm-engine litellm`). Every test name says "stand-in".
+
+Cases are small Cairo programs (`f3() -> u32` returning 3) scored by the real native compiler;
+a "wrong" answer does not compile.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.cli import main
+from harness.endpoint import parse_spec, rate_limit, spec_from_mapping, with_defaults
+from harness.lm import chat_adapter_reply
+from harness.runner import read_results
+from tests.openai_stand_in import API_KEY, Call, Drop, Fail, OpenAIStandIn, Raw, Reply, Slow
+
+KEY_VAR = "STAND_IN_API_KEY"
+QUERY = re.compile(r"Write `f(\d+)\(\) -> u32` returning (\d+)\.")
+ENGINES = ["lm15", "litellm"]
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(KEY_VAR, API_KEY)
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def write_suite(folder: Path, n: int, name: str = "live", extra: str = "") -> Path:
+    lines = [f"suite: {name}", *([extra] if extra else []), "cases:"]
+    for i in range(n):
+        lines += [
+            f"  - id: c{i}",
+            f"    query: Write `f{i}() -> u32` returning {i}.",
+            "    golden: |",
+            f"      fn f{i}() -> u32 {{ {i} }}",
+            "    kind: program",
+            f"    split: {['train', 'val', 'test'][i % 3]}",
+        ]
+    path = folder / f"{name}.yaml"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def golden(i: int) -> str:
+    return chat_adapter_reply(answer=f"```cairo\nfn f{i}() -> u32 {{ {i} }}\n```")
+
+
+def wrong(i: int) -> str:
+    return chat_adapter_reply(answer=f"```cairo\nfn f{i}() -> u32 {{ let x: felt252 = ; }}\n```")
+
+
+def case_of(call: Call) -> int | None:
+    found = QUERY.search(call.last_user)
+    return int(found.group(1)) if found else None
+
+
+def coder(wrong_cases: set[int] = frozenset(), judge_score: str = "0.9") -> Callable[[Call], Any]:
+    """The stand-in's script: the judge's requests get a score; the program's get the case's
+    golden, or a wrong answer for `wrong_cases`."""
+
+    def script(call: Call) -> Any:
+        if "Review Cairo code" in call.prompt:
+            return chat_adapter_reply(score=judge_score, feedback="looks like the golden reference")
+        i = case_of(call)
+        assert i is not None, call.last_user
+        return wrong(i) if i in wrong_cases else golden(i)
+
+    return script
+
+
+def spec(server: OpenAIStandIn, model: str = "openai/test", **settings: str) -> str:
+    extra = "".join(f"&{k}={v}" for k, v in settings.items())
+    return f"{model}?api_base={server.base_url}&api_key_env={KEY_VAR}{extra}"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["run", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def results(out: Path) -> list[Any]:
+    (folder,) = [p for p in out.iterdir() if p.is_dir()]
+    return read_results(folder / "results.jsonl")
+
+
+@pytest.fixture
+def stand_in() -> Iterator[Callable[..., OpenAIStandIn]]:
+    servers: list[OpenAIStandIn] = []
+
+    def start(script: Callable[[Call], Any], **kw: Any) -> OpenAIStandIn:
+        server = OpenAIStandIn(script, **kw).__enter__()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+# -- run ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_run_against_the_stand_in_scores_goldens_and_wrong_answers_and_counts_its_tokens(
+    engine: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    """Goldens pass, wrong answers fail; the judge's replies are parsed, capped and recorded; the
+    tokens in results.jsonl are the server's own count, the program's cost is the client's price
+    for gpt-4o-mini and the judge's the `price=` set for it."""
+    server = stand_in(coder(wrong_cases={1, 3}))
+    suite = write_suite(tmp_path, 4)
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        capsys, str(suite), "--program", "tests.programs_under_test:AsyncCoder",
+        "--lm", spec(server, "openai/gpt-4o-mini"),
+        "--judge-lm", spec(server, "openai/judge", price="1/2"),
+        "--lm-engine", engine, "--out", str(out), "--no-mlflow", "--allow-errors",
+    )  # fmt: skip
+    rows = {r.case: r for r in results(out)}
+    assert [rows[f"c{i}"].passed for i in range(4)] == [True, False, True, False], err
+    assert all(r.status == "ok" and r.error is None for r in rows.values())
+    for i in (0, 2):
+        assert rows[f"c{i}"].judgement["samples"] == [0.9] and rows[f"c{i}"].judge_score == 0.9
+        assert rows[f"c{i}"].judgement["judge"] == "openai/judge"
+    for i in (1, 3):  # does not compile: the judge's 0.9 is capped at 0.5
+        assert rows[f"c{i}"].judge_score == 0.5 and rows[f"c{i}"].judgement["clamped"] == 1
+    # Both clients really went over HTTP, each saying who it is.
+    agents = {c.headers.get("user-agent", "") for c in server.chat_calls()}
+    assert (
+        all(a.startswith("lm15/") for a in agents)
+        if engine == "lm15"
+        else not any(a.startswith("lm15/") for a in agents)
+    ), agents
+    # Tokens: the sum over the cases is what the server served, program and judge.
+    assert sum(r.tokens for r in rows.values()) == server.total_tokens > 0
+    program, judge = server.usage_by_model["gpt-4o-mini"], server.usage_by_model["judge"]
+    expected = (program[0] * 0.15 + program[1] * 0.6) / 1e6 + (judge[0] * 1 + judge[1] * 2) / 1e6
+    assert sum(r.cost for r in rows.values()) == pytest.approx(expected, rel=1e-3, abs=2e-6)
+    print(
+        f"[{engine}] server: {server.prompt_tokens}+{server.completion_tokens} tokens in "
+        f"{len(server.chat_calls())} calls; results.jsonl: {sum(r.tokens for r in rows.values())} tokens, "
+        f"${sum(r.cost for r in rows.values()):.6f} (expected ${expected:.6f})"
+    )
