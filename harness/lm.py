@@ -49,7 +49,7 @@ from typing import Any
 import dspy
 from dspy._vendor.lm15.serde import request_from_dict, request_to_dict, response_from_dict, response_to_dict
 from dspy.lm15 import Message, RateLimitError, Request, Response, TextPart, Usage, response_to_events
-from dspy.utils.exceptions import LMConfigurationError
+from dspy.utils.exceptions import LMConfigurationError, LMProviderError, LMTransportError
 
 from .endpoint import Endpoint, RateLimit, parse_spec, rate_limit
 
@@ -65,6 +65,7 @@ __all__ = [
     "CURRENT_CASE",
     "KEY_DESCRIPTION",
     "AsyncScriptedEngine",
+    "MalformedReply",
     "PricedResponse",
     "ReplayMiss",
     "ScriptedEngine",
@@ -307,19 +308,17 @@ class _PricedLM(dspy.LM):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         limit = self._limit()
-        if limit is None:
-            return super().__call__(*args, **kwargs)
-        with limit.sync_slot():
-            return super().__call__(*args, **kwargs)
+        with _malformed(self), limit.sync_slot() if limit else contextlib.nullcontext():
+            return _completions(self, super().__call__(*args, **kwargs))
 
     async def acall(self, *args: Any, **kwargs: Any) -> Any:
         limit = self._limit()
-        if limit is None:
-            return await super().acall(*args, **kwargs)
-        async with limit.slot():
-            return await super().acall(*args, **kwargs)
+        with _malformed(self):
+            async with limit.slot() if limit else contextlib.nullcontext():
+                return _completions(self, await super().acall(*args, **kwargs))
 
     def update_history(self, entry: dict[str, Any]) -> None:
+        _NO_CHOICES.set(_no_choices(entry))
         if self.endpoint is not None and self.endpoint.price is not None:
             usage = entry.get("usage") or {}
             entry["cost"] = self.endpoint.cost(usage)
@@ -347,6 +346,48 @@ class _PricedLM(dspy.LM):
                 entry["cost"] = sum(costs) if all(c is not None for c in costs) else None
                 entry["cost_details"] = {"candidates": [p.cost_details for p in found]}
         super().update_history(entry)
+
+
+class MalformedReply(LMTransportError):
+    """A live LM's reply was not a chat completion: not JSON (a gateway's HTML page), or no
+    choices. Not the model's answer, so no verdict on it: retried like a transport error, and a
+    harness fault if it persists. The message names the case."""
+
+    default_code = "malformed_reply"
+
+
+_NO_CHOICES: ContextVar[bool] = ContextVar("cairo_evals_no_choices", default=False)
+
+
+def _no_choices(entry: dict[str, Any]) -> bool:
+    """Whether a history entry's reply had an empty `choices` list (lm15 reads it as '')."""
+    data = getattr(entry.get("response"), "provider_data", None)
+    return isinstance(data, dict) and data.get("choices") == []
+
+
+def _completions(lm: dspy.LM, outputs: Any) -> Any:
+    if (isinstance(outputs, list) and not outputs) or _NO_CHOICES.get():
+        raise MalformedReply(
+            f"case {CURRENT_CASE.get() or '<none>'}: the reply had no choices (HTTP 200 without a "
+            "completion); the server or a proxy in front of it is at fault, not the model",
+            model=lm.model,
+        )
+    return outputs
+
+
+@contextlib.contextmanager
+def _malformed(lm: dspy.LM) -> Iterator[None]:
+    """A reply lm15 could not read as JSON becomes a `MalformedReply` naming the case."""
+    try:
+        yield
+    except LMProviderError as e:
+        if "is not JSON" not in str(e):
+            raise
+        raise MalformedReply(
+            f"case {CURRENT_CASE.get() or '<none>'}: the reply was not a chat completion: "
+            f"{getattr(e, 'message', None) or e}",
+            model=lm.model,
+        ) from e
 
 
 def _capabilities_of(engine: Any) -> dict[str, Any]:

@@ -249,7 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(status, {"error": {"message": message, "type": kind, "code": status}}, headers)
         self.stand_in._served(status)
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         me = self.stand_in
         if self.headers.get("Authorization") != f"Bearer {me.api_key}":
             self._error(401, "Incorrect API key provided.")
@@ -258,7 +258,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._error(404, f"the stand-in serves no {self.path}")
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         me = self.stand_in
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY:

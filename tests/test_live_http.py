@@ -12,9 +12,8 @@ a "wrong" answer does not compile.
 
 from __future__ import annotations
 
-import json
+import asyncio
 import re
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,9 @@ from typing import Any
 import pytest
 
 from harness.cli import main
-from harness.endpoint import parse_spec, rate_limit, spec_from_mapping, with_defaults
 from harness.lm import chat_adapter_reply
-from harness.runner import read_results
-from tests.openai_stand_in import API_KEY, Call, Drop, Fail, OpenAIStandIn, Raw, Reply, Slow
+from harness.runner import Runner, RunOptions, read_results
+from tests.openai_stand_in import API_KEY, Call, Drop, Fail, OpenAIStandIn, Raw, Slow
 
 KEY_VAR = "STAND_IN_API_KEY"
 QUERY = re.compile(r"Write `f(\d+)\(\) -> u32` returning (\d+)\.")
@@ -160,3 +158,126 @@ def test_run_against_the_stand_in_scores_goldens_and_wrong_answers_and_counts_it
         f"{len(server.chat_calls())} calls; results.jsonl: {sum(r.tokens for r in rows.values())} tokens, "
         f"${sum(r.cost for r in rows.values()):.6f} (expected ${expected:.6f})"
     )
+
+
+def runner_for(suite: Path, out: Path, lm: str, **opts: Any) -> Runner:
+    options = RunOptions(
+        suites=(str(suite),), program="tests.programs_under_test:AsyncCoder", lm=lm, out=str(out), **opts
+    )
+    return Runner(options)
+
+
+def run_in_process(suite: Path, out: Path, lm: str, **opts: Any) -> list[Any]:
+    runner = runner_for(suite, out, lm, **opts)
+    result = asyncio.run(runner.run())
+    return list(result.results)
+
+
+def first_then(*replies: Any, then: Callable[[Call], Any] | None = None) -> Callable[[Call], Any]:
+    """Each distinct request gets `replies` in turn on its first attempts, then `then`."""
+    then = then or coder()
+
+    def script(call: Call) -> Any:
+        return replies[call.attempt - 1] if call.attempt <= len(replies) else then(call)
+
+    return script
+
+
+# -- failures -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_429_with_retry_after_from_the_stand_in_is_retried_scored_and_counted(
+    engine: str, tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    busy = Fail(429, "slow down", {"Retry-After": "1"})
+    server = stand_in(first_then(busy))
+    rows = run_in_process(write_suite(tmp_path, 1), tmp_path / "out", spec(server, engine=engine))
+    (row,) = rows
+    assert row.status == "ok" and row.passed and row.retries == 1, row
+    assert [s for s in server.statuses] == [429, 200]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    "failure", [Fail(500, "boom"), Fail(503, "overloaded"), Drop()], ids=["500", "503", "dropped"]
+)
+def test_stand_in_server_errors_are_retried_then_a_harness_fault_not_a_verdict(
+    engine: str, failure: Any, tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    server = stand_in(lambda call: failure)
+    rows = run_in_process(
+        write_suite(tmp_path, 1), tmp_path / "out", spec(server, engine=engine), retries=2, backoff=0.05
+    )
+    (row,) = rows
+    assert row.status == "error" and row.error is None and row.retries == 2, row
+    assert "harness fault" in row.feedback and "still failing after 3 attempts" in row.fault
+    assert len(server.chat_calls()) >= 3  # the client may add its own transport retries
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_stand_in_server_errors_then_success_are_scored(
+    engine: str, tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    server = stand_in(first_then(Fail(500), Drop(), Fail(503)))
+    rows = run_in_process(
+        write_suite(tmp_path, 1), tmp_path / "out", spec(server, engine=engine), retries=3, backoff=0.05
+    )
+    (row,) = rows
+    assert row.status == "ok" and row.passed and row.retries == 3, row
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_key_the_stand_in_refuses_stops_the_run_before_any_case_naming_the_variable(
+    engine: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stand_in: Callable[..., OpenAIStandIn],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = stand_in(coder())
+    monkeypatch.setenv(KEY_VAR, "sk-wrong-key-987")
+    out = tmp_path / "out"
+    code, _, err = run(
+        capsys, str(write_suite(tmp_path, 2)), "--program", "tests.programs_under_test:AsyncCoder",
+        "--lm", spec(server), "--lm-engine", engine, "--out", str(out), "--no-mlflow",
+    )  # fmt: skip
+    assert code == 2
+    assert KEY_VAR in err and "HTTP 401" in err and "sk-wrong-key-987" not in err
+    assert server.chat_calls() == [] and not out.exists()  # no case ran, nothing was written
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Raw(b"<html>502 Bad Gateway</html>", 200, "text/html"),
+        Raw(b'{"id": "x", "object": "chat.completion", "choices": []}'),
+    ],
+    ids=["not-json", "no-choices"],
+)
+def test_a_malformed_stand_in_reply_is_a_clear_error_naming_the_case(
+    engine: str, reply: Raw, tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    server = stand_in(lambda call: reply)
+    rows = run_in_process(
+        write_suite(tmp_path, 2), tmp_path / "out", spec(server, engine=engine), retries=1, backoff=0.05
+    )
+    assert {r.case for r in rows} == {"c0", "c1"}
+    for row in rows:  # not the model's answer: no verdict, a fault after the retries
+        assert row.status == "error" and row.retries == 1 and row.score == 0, row
+        if b"html" in reply.body:  # the body is quoted; LiteLLM calls it a server error
+            assert "502 Bad Gateway" in row.fault and "still failing after 2 attempts" in row.fault, row
+        else:
+            assert (
+                f"MalformedReply: [openai/test] case live::{row.case}: the reply had no choices" in row.fault
+            )
+    print(rows[0].fault)
+
+
+def test_a_slow_stand_in_reply_past_the_case_timeout_is_a_timeout(
+    tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    server = stand_in(lambda call: Slow(3.0, golden(0)))
+    (row,) = run_in_process(write_suite(tmp_path, 1), tmp_path / "out", spec(server), case_timeout=0.5)
+    assert row.score == 0 and "did not answer within 0.5 s (--case-timeout)" in row.error, row
