@@ -492,14 +492,21 @@ class Runner:
         # Repeats must not come from DSPy's cache: each sample gets its own rollout id. A replay
         # LM needs none: it serves a request's recorded samples in turn.
         rollout = sample if sample and not spec.startswith("replay:") else 0
-        key = f"{spec}#{rollout}"
+        recording = spec.startswith("record:") and spec not in self.given_lms
+        key = f"{spec}#{rollout}" + (f"#{suite.name}" if recording else "")
         if key not in self.lms and spec in self.given_lms:
             self.lms[key] = _metered(self.given_lms[spec])
         if key not in self.lms:
-            extra = {"rollout_id": rollout, "temperature": 1.0} if rollout else {}
+            extra: dict[str, Any] = {"rollout_id": rollout, "temperature": 1.0} if rollout else {}
+            if recording:  # each suite's exchanges, for `--lm replay:<run folder>/recordings/<suite>.jsonl`
+                extra["record_to"] = self.recording_path(suite)
             # The runner owns retries (backoff, jitter, counted), so DSPy's are off.
             self.lms[key] = _metered(make_lm(live_spec(spec, self.opts), num_retries=0, **extra))
         return self.lms[key]
+
+    def recording_path(self, suite: Suite) -> Path:
+        """Where a `record:` LM writes this suite's exchanges (in the run's folder)."""
+        return self.folder / "recordings" / f"{suite.name}.jsonl"
 
     def judge_for(self, suite: Suite) -> Judge:
         spec = resolve_lm_spec(self.opts.judge_lm or suite.judge, suite) or "heuristic"

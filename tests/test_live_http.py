@@ -281,3 +281,67 @@ def test_a_slow_stand_in_reply_past_the_case_timeout_is_a_timeout(
     server = stand_in(lambda call: Slow(3.0, golden(0)))
     (row,) = run_in_process(write_suite(tmp_path, 1), tmp_path / "out", spec(server), case_timeout=0.5)
     assert row.score == 0 and "did not answer within 0.5 s (--case-timeout)" in row.error, row
+
+
+# -- repeated runs, record then replay, the key ---------------------------------------------------
+
+
+def test_a_repeated_run_asks_the_stand_in_again_and_counts_what_it_served(
+    tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    """A run samples the model afresh (DSPy's on-disk cache is off in runs): the second run reaches
+    the server again, and its tokens and cost are what the server served that time, not 0 and not
+    the first run's."""
+    server = stand_in(coder())
+    suite = write_suite(tmp_path, 3)
+    lm = spec(server, "openai/gpt-4o-mini")
+    first = run_in_process(suite, tmp_path / "a", lm)
+    served_first = server.total_tokens
+    second = run_in_process(suite, tmp_path / "b", lm)
+    assert len(server.chat_calls()) == 6
+    assert sum(r.tokens for r in first) == served_first > 0
+    assert sum(r.tokens for r in second) == server.total_tokens - served_first == served_first
+    assert sum(r.cost for r in second) == pytest.approx(sum(r.cost for r in first)) and second[0].cost > 0
+
+
+def test_record_from_the_stand_in_then_replay_offline_gives_identical_scores_and_the_key_is_nowhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    """`--lm record:<model>` against the server, logged to MLflow; then `--lm replay:` of its
+    recording with the server stopped: the same scores. The API key is in no file the runs wrote:
+    results, run.json, the recording, the reports, the MLflow store and its artifacts."""
+    server = stand_in(coder(wrong_cases={1}))
+    suite = write_suite(tmp_path, 3)
+    store = tmp_path / "mlflow"
+    store.mkdir()
+    uri = f"sqlite:///{store}/mlruns.db"
+    code, _, err = run(
+        capsys, str(suite), "--program", "tests.programs_under_test:AsyncCoder",
+        "--lm", "record:" + spec(server), "--out", str(tmp_path / "live"), "--mlflow-uri", uri,
+        "--run-id", "live-1", "--allow-errors",
+    )  # fmt: skip
+    assert code in (0, 1), err
+    recording = tmp_path / "live" / "live-1" / "recordings" / "live.jsonl"
+    assert recording.is_file()
+    calls, served = len(server.chat_calls()), server.total_tokens
+    server.stop()
+    import mlflow
+
+    (logged,) = mlflow.MlflowClient(uri).search_runs(
+        [mlflow.MlflowClient(uri).get_experiment_by_name("live").experiment_id]
+    )
+    assert logged.data.metrics["tokens"] == served  # MLflow holds the server's own count
+    assert logged.data.metrics["cost"] == pytest.approx(sum(r.cost for r in results(tmp_path / "live")))
+    code, _, err = run(
+        capsys, str(suite), "--program", "tests.programs_under_test:AsyncCoder",
+        "--lm", f"replay:{recording}", "--out", str(tmp_path / "replayed"), "--no-mlflow", "--allow-errors",
+    )  # fmt: skip
+    live, replayed = results(tmp_path / "live"), results(tmp_path / "replayed")
+    assert calls == 3 and len(replayed) == 3
+    assert {r.case: (r.score, r.passed) for r in live} == {r.case: (r.score, r.passed) for r in replayed}
+    assert [r.passed for r in sorted(live, key=lambda r: r.case)] == [True, False, True]
+    assert {r.case: r.tokens for r in live} == {r.case: r.tokens for r in replayed}
+    leaks = [p for p in tmp_path.rglob("*") if p.is_file() and API_KEY.encode() in p.read_bytes()]
+    assert leaks == []
+    assert KEY_VAR in (tmp_path / "live" / "live-1" / "run.json").read_text()  # the variable's name is
+    assert API_KEY not in err
