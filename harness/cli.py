@@ -564,7 +564,13 @@ def _finish(result: RunResult, allow_errors: bool = False) -> tuple[int, list[Su
             print(f"error: {r.nodeid}: {r.error}", file=sys.stderr)
     if result.stopped:
         print(f"stopped early: {result.stopped}", file=sys.stderr)
-    print(f"{len(result.results)} results in {result.wall_s:.1f}s; report {written['html']}")
+    tokens = sum(r.tokens for r in result.results)
+    cost = sum(r.cost for r in result.results)
+    retries = sum(r.retries for r in result.results)
+    print(
+        f"{len(result.results)} results in {result.wall_s:.1f}s · LM {tokens} tokens, ${cost:.6f}, "
+        f"retries {retries}; report {written['html']}"
+    )
     faults = sum(r.status == "error" for r in result.results)
     if faults and not allow_errors:
         print(

@@ -143,6 +143,7 @@ class OpenAIStandIn:
         self.embed_dim = embed_dim
         self.lifetime = lifetime
         self.calls: list[Call] = []  # every request that reached the script, in order
+        self.arrivals: list[float] = []  # time.monotonic() of each chat request's arrival
         self.statuses: list[int] = []  # every reply's status (0 for a dropped connection)
         self.prompt_tokens = 0  # served in 200 replies (chat and embeddings)
         self.completion_tokens = 0
@@ -281,6 +282,8 @@ class _Handler(BaseHTTPRequestHandler):
             if self.path.rstrip("/").endswith("/embeddings"):
                 self._embeddings(body, headers)
             elif self.path.rstrip("/").endswith("/chat/completions"):
+                with me._lock:
+                    me.arrivals.append(time.monotonic())
                 self._chat(me._call(self.path, body, headers))
             else:
                 self._error(404, f"the stand-in serves no {self.path}")

@@ -345,3 +345,64 @@ def test_record_from_the_stand_in_then_replay_offline_gives_identical_scores_and
     assert leaks == []
     assert KEY_VAR in (tmp_path / "live" / "live-1" / "run.json").read_text()  # the variable's name is
     assert API_KEY not in err
+
+
+# -- concurrency and rate limits ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_concurrency_8_against_a_stand_in_allowing_4_scores_every_case_and_reports_retries(
+    engine: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    server = stand_in(lambda call: Slow(0.3, coder()(call)), max_concurrent=4)
+    out = tmp_path / "out"
+    code, stdout, err = run(
+        capsys, str(write_suite(tmp_path, 12)), "--program", "tests.programs_under_test:AsyncCoder",
+        "--lm", spec(server), "--lm-engine", engine, "--concurrency", "8", "--retries", "8",
+        "--out", str(out), "--no-mlflow",
+    )  # fmt: skip
+    rows = results(out)
+    assert code == 0, err
+    assert len(rows) == 12 and all(r.status == "ok" and r.passed for r in rows)
+    assert server.rejected_busy > 0 and server.peak_concurrent <= 4
+    assert sum(r.retries for r in rows) == server.rejected_busy
+    assert f"retries {server.rejected_busy}" in stdout + err  # the summary says how many
+    print(f"[{engine}] 12 cases, 8 in flight, server allows 4: {server.rejected_busy} x 429, all scored")
+
+
+def test_lm_concurrency_keeps_a_run_under_the_stand_in_limit_without_retries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    server = stand_in(lambda call: Slow(0.2, coder()(call)), max_concurrent=4)
+    out = tmp_path / "out"
+    code, _, err = run(
+        capsys, str(write_suite(tmp_path, 10)), "--program", "tests.programs_under_test:AsyncCoder",
+        "--lm", spec(server), "--concurrency", "8", "--lm-concurrency", "4", "--out", str(out), "--no-mlflow",
+    )  # fmt: skip
+    rows = results(out)
+    assert code == 0, err
+    assert len(rows) == 10 and all(r.passed and r.retries == 0 for r in rows)
+    assert server.rejected_busy == 0 and server.peak_concurrent == 4
+
+
+def test_a_suite_rate_limit_spaces_the_requests_the_stand_in_receives(
+    tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    """`rps: 4` in the suite's `lm:`: the server sees the requests at most 4 a second (arrival
+    times are the server's own; the bound is checked with room for scheduling jitter)."""
+    server = stand_in(coder())
+    extra = "\n".join(
+        [
+            "lm:",
+            "  model: openai/test",
+            f"  api_base: {server.base_url}",
+            f"  api_key_env: {KEY_VAR}",
+            "  rps: 4",
+        ]
+    )
+    suite = write_suite(tmp_path, 6, extra=extra)
+    rows = run_in_process(suite, tmp_path / "out", None, concurrency=6)
+    assert len(rows) == 6 and all(r.passed for r in rows)
+    arrivals = sorted(server.arrivals)
+    assert len(arrivals) == 6
+    assert arrivals[-1] - arrivals[0] >= 5 / 4 * 0.8  # 6 starts at 4/s span at least 1.25 s
