@@ -406,3 +406,103 @@ def test_a_suite_rate_limit_spaces_the_requests_the_stand_in_receives(
     arrivals = sorted(server.arrivals)
     assert len(arrivals) == 6
     assert arrivals[-1] - arrivals[0] >= 5 / 4 * 0.8  # 6 starts at 4/s span at least 1.25 s
+
+
+# -- one configuration per LM ---------------------------------------------------------------------
+
+
+def test_program_and_judge_on_two_stand_ins_each_with_its_own_key_and_headers(
+    tmp_path: Path, stand_in: Callable[..., OpenAIStandIn], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team's program on its own server (a `hosted_vllm/` model, an extra header whose value comes
+    from the environment) and the judge on another, each configured in the suite's `lm:` and
+    `judge:` mappings with its own key variable: each server gets only its LM's calls and key."""
+    monkeypatch.setenv("JUDGE_KEY", "sk-judge-key-555")
+    monkeypatch.setenv("TEAM_TOKEN", "team-token-42")
+    program_server = stand_in(coder())
+    judge_server = stand_in(coder(judge_score="0.7"), api_key="sk-judge-key-555")
+    extra = "\n".join(
+        [
+            "lm:",
+            "  model: hosted_vllm/qwen2.5-coder",
+            f"  api_base: {program_server.base_url}",
+            f"  api_key_env: {KEY_VAR}",
+            "  headers: {X-Team: evals, X-Token: '${TEAM_TOKEN}'}",
+            "judge:",
+            "  model: openai/judge",
+            f"  api_base: {judge_server.base_url}",
+            "  api_key_env: JUDGE_KEY",
+            "  engine: lm15",
+            "  price: {input: 3, output: 15}",
+        ]
+    )
+    suite = write_suite(tmp_path, 2, extra=extra)
+    rows = run_in_process(suite, tmp_path / "out", None)
+    assert all(r.passed and r.judge_score == 0.7 for r in rows), rows
+    assert {c.model for c in program_server.chat_calls()} == {"qwen2.5-coder"}
+    assert {c.model for c in judge_server.chat_calls()} == {"judge"}
+    assert len(program_server.chat_calls()) == len(judge_server.chat_calls()) == 2
+    for call in program_server.chat_calls():  # headers need LiteLLM: auto chose it
+        assert call.headers["x-team"] == "evals" and call.headers["x-token"] == "team-token-42"
+    assert all(c.headers["user-agent"].startswith("lm15/") for c in judge_server.chat_calls())
+    judge_tokens = judge_server.usage_by_model["judge"]
+    assert sum(r.cost for r in rows) == pytest.approx((judge_tokens[0] * 3 + judge_tokens[1] * 15) / 1e6)
+    run_json = (next((tmp_path / "out").iterdir()) / "run.json").read_text()
+    assert "team-token-42" not in run_json and "sk-judge-key-555" not in run_json
+
+
+@pytest.mark.parametrize(
+    "spec_text, message",
+    [
+        ("openai/x?api_key=sk-123", "unknown setting 'api_key'"),
+        ("openai/x?api_key_env=sk-live-123-abc", "not a variable name"),
+        ("openai/x?engine=fast", "engine='fast'; expected one of auto, lm15, litellm"),
+        ("openai/x?price=0.1", "expected IN/OUT in USD per million tokens"),
+        ("openai/x?rps=0", "rps must be above 0"),
+        ("openai/x?engine=lm15&header.X-A=b", "extra headers need LiteLLM"),
+    ],
+)
+def test_bad_endpoint_settings_are_refused_before_any_case_naming_the_setting(
+    spec_text: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys, str(write_suite(tmp_path, 1)), "--program", "tests.programs_under_test:AsyncCoder",
+        "--lm", spec_text, "--out", str(tmp_path / "out"), "--no-mlflow",
+    )  # fmt: skip
+    assert code == 2 and message in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_missing_key_variable_fails_before_any_case_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    server = stand_in(coder())
+    lm = f"openai/test?api_base={server.base_url}&api_key_env=NO_SUCH_KEY_VAR"
+    code, _, err = run(
+        capsys, str(write_suite(tmp_path, 1)), "--program", "tests.programs_under_test:AsyncCoder",
+        "--lm", lm, "--out", str(tmp_path / "out"), "--no-mlflow",
+    )  # fmt: skip
+    assert code == 2 and "NO_SUCH_KEY_VAR is not set" in err, err
+    assert server.calls == []
+
+
+def test_pinned_to_lm15_a_run_against_the_stand_in_never_imports_litellm(
+    tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    """With `--lm-engine lm15` a team can keep LiteLLM out: here an import of it fails outright."""
+    server = stand_in(coder())
+    blocker = tmp_path / "blocked"
+    (blocker / "litellm").mkdir(parents=True)
+    (blocker / "litellm" / "__init__.py").write_text("raise ImportError('litellm is blocked in this test')\n")
+    env = {**os.environ, "PYTHONPATH": f"{blocker}{os.pathsep}{REPO}", KEY_VAR: API_KEY}
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", str(write_suite(tmp_path, 2)),
+         "--program", "tests.programs_under_test:AsyncCoder", "--lm", spec(server, "openai/gpt-4o-mini"),
+         "--judge-lm", spec(server, "openai/judge"), "--lm-engine", "lm15",
+         "--out", str(tmp_path / "out"), "--no-mlflow"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert all(r.passed for r in results(tmp_path / "out"))
+    assert len(server.chat_calls()) == 4
+    assert "litellm is blocked" not in proc.stderr
