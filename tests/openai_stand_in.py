@@ -143,6 +143,7 @@ class OpenAIStandIn:
         self.embed_dim = embed_dim
         self.lifetime = lifetime
         self.calls: list[Call] = []  # every request that reached the script, in order
+        self.script_errors: list[str] = []  # exceptions the test's script raised (answered as 500)
         self.arrivals: list[float] = []  # time.monotonic() of each chat request's arrival
         self.statuses: list[int] = []  # every reply's status (0 for a dropped connection)
         self.prompt_tokens = 0  # served in 200 replies (chat and embeddings)
@@ -306,7 +307,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _chat(self, call: Call) -> None:
         me = self.stand_in
-        reply = me.script(call)
+        try:
+            reply = me.script(call)
+        except Exception as e:  # a bug in the test's script: say so, loudly, as a 500
+            me.script_errors.append(f"{type(e).__name__}: {e}")
+            self._error(500, f"the stand-in's script failed: {type(e).__name__}: {e}")
+            return
         while isinstance(reply, Slow):
             time.sleep(reply.seconds)
             reply = reply.then

@@ -13,7 +13,11 @@ a "wrong" answer does not compile.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,7 @@ from harness.lm import chat_adapter_reply
 from harness.runner import Runner, RunOptions, read_results
 from tests.openai_stand_in import API_KEY, Call, Drop, Fail, OpenAIStandIn, Raw, Slow
 
+REPO = Path(__file__).resolve().parents[1]
 KEY_VAR = "STAND_IN_API_KEY"
 QUERY = re.compile(r"Write `f(\d+)\(\) -> u32` returning (\d+)\.")
 ENGINES = ["lm15", "litellm"]
@@ -506,3 +511,51 @@ def test_pinned_to_lm15_a_run_against_the_stand_in_never_imports_litellm(
     assert all(r.passed for r in results(tmp_path / "out"))
     assert len(server.chat_calls()) == 4
     assert "litellm is blocked" not in proc.stderr
+
+
+# -- optimize -------------------------------------------------------------------------------------
+
+
+def test_gepa_over_http_with_program_and_reflection_on_the_stand_in_never_sees_the_test_split(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    """`optimize` with the program LM and GEPA's reflection LM both on the server, a small budget:
+    it runs and logs; the student is asked about train and val cases only until the optimizer is
+    done (the test split is asked only in the baseline and optimized evaluations after it); the
+    instruction the reflector wrote reaches the student."""
+    lesson = "Always return the number the query names."
+
+    def script(call: Call) -> Any:
+        if call.model == "reflector":
+            reply = {"new_instruction": f"Answer with one cairo block. {lesson}"}
+            return json.dumps(reply) if "JSON object" in call.prompt else chat_adapter_reply(**reply)
+        i = case_of(call)
+        assert i is not None, call.last_user
+        return golden(i) if lesson in call.prompt else wrong(i)
+
+    server = stand_in(script)
+    suite = write_suite(tmp_path, 6)  # train c0 c3, val c1 c4, test c2 c5
+    uri = f"sqlite:///{tmp_path}/mlruns.db"
+    capsys.readouterr()
+    code = main(
+        ["optimize", str(suite), "--program", "tests.programs_under_test:AsyncCoder",
+         "--lm", spec(server, "openai/student"), "--reflection-lm", spec(server, "openai/reflector"),
+         "--max-metric-calls", "8", "--threads", "2", "--out", str(tmp_path / "out"), "--mlflow-uri", uri]
+    )  # fmt: skip
+    _, err = capsys.readouterr()
+    assert server.script_errors == []
+    assert code == 0, err
+    calls = server.chat_calls()
+    reflections = [n for n, c in enumerate(calls) if c.model == "reflector"]
+    asked_test = [n for n, c in enumerate(calls) if c.model == "student" and case_of(c) in (2, 5)]
+    assert reflections and asked_test
+    assert min(asked_test) > max(reflections)  # the test split only after the optimizer finished
+    (folder,) = [p for p in (tmp_path / "out").iterdir() if (p / "optimize.json").is_file()]
+    assert lesson in (folder / "program.json").read_text()
+    optimized = read_results(tmp_path / "out" / f"{folder.name}-optimized" / "results.jsonl")
+    assert {r.case for r in optimized} == {"c2", "c5"} and all(r.passed for r in optimized)
+    import mlflow
+
+    client = mlflow.MlflowClient(uri)
+    runs = client.search_runs([client.get_experiment_by_name("live").experiment_id])
+    assert len(runs) == 3
