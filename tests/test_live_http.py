@@ -27,6 +27,7 @@ import pytest
 from harness.cli import main
 from harness.lm import chat_adapter_reply
 from harness.runner import Runner, RunOptions, read_results
+from tests.test_rag import fresh_dsn, server  # noqa: F401 (the session's pgserver fixtures)
 from tests.openai_stand_in import API_KEY, Call, Drop, Fail, OpenAIStandIn, Raw, Slow
 
 REPO = Path(__file__).resolve().parents[1]
@@ -559,3 +560,69 @@ def test_gepa_over_http_with_program_and_reflection_on_the_stand_in_never_sees_t
     client = mlflow.MlflowClient(uri)
     runs = client.search_runs([client.get_experiment_by_name("live").experiment_id])
     assert len(runs) == 3
+
+
+# -- the RAG pipeline with embeddings over HTTP ---------------------------------------------------
+
+
+def rag_script(call: Call) -> Any:
+    """The reference pipeline's three predictors, as a model would answer them."""
+    from harness.demo import _section
+
+    text = call.prompt
+    if "search_terms" in text and "resources" in text and "[[ ## context ## ]]" not in text:
+        return chat_adapter_reply(search_terms='["storage", "felt252"]', resources="[]")
+    if "[[ ## scores ## ]]" in text or "`scores`" in text:
+        docs, _ = json.JSONDecoder().raw_decode(_section(text, "documents"))
+        return chat_adapter_reply(scores=json.dumps([0.9] * len(docs)))
+    return golden(case_of(call) or 0)
+
+
+def embedding_inputs(server: OpenAIStandIn) -> list[str]:
+    out: list[str] = []
+    for call in server.calls:
+        if call.path.endswith("/embeddings"):
+            given = call.body["input"]
+            out += [given] if isinstance(given, str) else list(given)
+    return out
+
+
+def test_rag_pipeline_with_the_litellm_embedder_over_the_stand_in_ingests_then_retrieves(
+    fresh_dsn: str, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    """`cairo-evals ingest --embedder` embeds the corpus through `/v1/embeddings`; the pipeline
+    then embeds each query there and answers with the chat model, both on the stand-in. A corpus
+    built at one dimension refuses an embedder of another, with a clear error."""
+    from harness.lm import make_lm
+    from harness.rag import Database, RagPipeline, SchemaMismatch, load_chunks
+
+    server = stand_in(rag_script, embed_dim=64)
+    embedder = spec(server, "openai/embed-stand-in", **{"header.X-Team": "evals"})
+    assert main(["ingest", "--dsn", fresh_dsn, "--embedder", embedder]) == 0
+    assert f"{len(load_chunks())} new" in capsys.readouterr().out
+    assert len(embedding_inputs(server)) == len(load_chunks()) + 1  # every chunk, and the dimension probe
+    assert all(c.headers["x-team"] == "evals" for c in server.calls if c.path.endswith("/embeddings"))
+
+    async def ask(embed_spec: str) -> Any:
+        pipeline = RagPipeline(db=Database(fresh_dsn), embedder=embed_spec)
+        try:
+            lm = make_lm(spec(server), cache=False)
+            import dspy
+
+            with dspy.context(lm=lm):
+                return await pipeline.acall(query="Write `f3() -> u32` returning 3.")
+        finally:
+            await pipeline.aclose()
+
+    before = len(embedding_inputs(server))
+    answer = asyncio.run(ask(embedder))
+    assert "fn f3() -> u32 { 3 }" in answer.answer and answer.sources
+    assert "Write `f3() -> u32` returning 3." in " ".join(embedding_inputs(server)[before:])
+
+    other = stand_in(rag_script, embed_dim=32)
+    narrow = spec(other, "openai/embed-stand-in")
+    with pytest.raises(SchemaMismatch, match=r"dimension 64.*dimension 32"):
+        asyncio.run(ask(narrow))
+    assert main(["ingest", "--dsn", fresh_dsn, "--embedder", narrow]) == 2
+    err = capsys.readouterr().err
+    assert "dimension 64" in err and "dimension 32" in err and "--reset" in err
