@@ -501,9 +501,19 @@ class _LiveEngine:
             request = replace(request, model=self.lm.model)
         return prepare(self.lm, request, None, {}, direct=True)
 
-    @staticmethod
-    def _result(result: Any) -> PricedResponse:
-        return PricedResponse(result.responses[0], dict(result.usage), result.cost, dict(result.cost_details))
+    def _result(self, result: Any) -> PricedResponse:
+        cost, details = result.cost, dict(result.cost_details)
+        if cost is None and "/" in self.lm.model:
+            # Through LiteLLM, a call made with an explicit Request comes back unpriced; price it
+            # from DSPy's own metadata as the native engine would.
+            from dspy.clients.costs import estimate_cost
+
+            provider, _, model = self.lm.model.partition("/")
+            try:
+                cost, details = estimate_cost(result.responses[0], provider=provider, requested_model=model)
+            except Exception:  # no price known: leave it unknown
+                cost = None
+        return PricedResponse(result.responses[0], dict(result.usage), cost, dict(details or {}))
 
     def complete_priced(self, request: Request) -> PricedResponse:
         from dspy.clients.execution import execute

@@ -122,7 +122,7 @@ class OpenAIStandIn:
 
     Args:
         script: `(Call) -> Reply | Fail | Drop | Raw | Slow` for chat completions.
-        api_key: the bearer key it accepts; any other gets a 401.
+        api_key: the bearer key it accepts; any other gets a 401. None: no key is needed (Ollama).
         max_concurrent: requests served at once; one beyond gets a 429 (Retry-After: 1).
         embed_dim: the dimension of the vectors `/v1/embeddings` returns.
         lifetime: seconds after which the server stops by itself.
@@ -132,7 +132,7 @@ class OpenAIStandIn:
         self,
         script: Callable[[Call], Any],
         *,
-        api_key: str = API_KEY,
+        api_key: str | None = API_KEY,
         max_concurrent: int | None = None,
         embed_dim: int = 64,
         lifetime: float = 600.0,
@@ -253,7 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         me = self.stand_in
-        if self.headers.get("Authorization") != f"Bearer {me.api_key}":
+        if me.api_key is not None and self.headers.get("Authorization") != f"Bearer {me.api_key}":
             self._error(401, "Incorrect API key provided.")
         elif self.path.rstrip("/").endswith("/models"):
             self._json(200, {"object": "list", "data": [{"id": "stand-in", "object": "model"}]})
@@ -267,7 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(413, "request too large")
             return
         raw = self.rfile.read(length)
-        if self.headers.get("Authorization") != f"Bearer {me.api_key}":
+        if me.api_key is not None and self.headers.get("Authorization") != f"Bearer {me.api_key}":
             self._error(401, "Incorrect API key provided.")
             return
         try:
