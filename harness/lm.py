@@ -938,7 +938,6 @@ def make_lm(spec: str, *, record_to: Path | None = None, **lm_kwargs: Any) -> ds
             "(the recording a later `replay:` run reads)"
         )
     endpoint = parse_spec(rest)
-    lm_kwargs.pop("cache", None)
     settings = endpoint.client_kwargs()
     settings.pop("cache", None)  # a recording hears every call: never from DSPy's cache
     client = {key: lm_kwargs.pop(key) for key in list(lm_kwargs) if key in _CLIENT_KEYS}
