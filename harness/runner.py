@@ -57,8 +57,8 @@ from tenacity import (
 )
 
 from .cairo import Compiler, CompilerNotFound
-from .judge import Judge, make_judge
 from .endpoint import check_key, parse_spec, with_defaults
+from .judge import Judge, make_judge
 from .lm import current_case, make_lm, missing_credentials
 from .metric import CaseResult, Scorer
 from .paths import project_root

@@ -27,8 +27,8 @@ import pytest
 from harness.cli import main
 from harness.lm import chat_adapter_reply
 from harness.runner import Runner, RunOptions, read_results
-from tests.test_rag import fresh_dsn, server  # noqa: F401 (the session's pgserver fixtures)
 from tests.openai_stand_in import API_KEY, Call, Drop, Fail, OpenAIStandIn, Raw, Slow
+from tests.test_rag import fresh_dsn, server  # noqa: F401 (the session's pgserver fixtures)
 
 REPO = Path(__file__).resolve().parents[1]
 KEY_VAR = "STAND_IN_API_KEY"
@@ -89,9 +89,9 @@ def coder(wrong_cases: set[int] = frozenset(), judge_score: str = "0.9") -> Call
     return script
 
 
-def spec(server: OpenAIStandIn, model: str = "openai/test", **settings: str) -> str:
+def spec(srv: OpenAIStandIn, model: str = "openai/test", **settings: str) -> str:
     extra = "".join(f"&{k}={v}" for k, v in settings.items())
-    return f"{model}?api_base={server.base_url}&api_key_env={KEY_VAR}{extra}"
+    return f"{model}?api_base={srv.base_url}&api_key_env={KEY_VAR}{extra}"
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -111,13 +111,13 @@ def stand_in() -> Iterator[Callable[..., OpenAIStandIn]]:
     servers: list[OpenAIStandIn] = []
 
     def start(script: Callable[[Call], Any], **kw: Any) -> OpenAIStandIn:
-        server = OpenAIStandIn(script, **kw).__enter__()
-        servers.append(server)
-        return server
+        srv = OpenAIStandIn(script, **kw).__enter__()
+        servers.append(srv)
+        return srv
 
     yield start
-    for server in servers:
-        server.stop()
+    for srv in servers:
+        srv.stop()
 
 
 # -- run ------------------------------------------------------------------------------------------
@@ -130,13 +130,13 @@ def test_run_against_the_stand_in_scores_goldens_and_wrong_answers_and_counts_it
     """Goldens pass, wrong answers fail; the judge's replies are parsed, capped and recorded; the
     tokens in results.jsonl are the server's own count, the program's cost is the client's price
     for gpt-4o-mini and the judge's the `price=` set for it."""
-    server = stand_in(coder(wrong_cases={1, 3}))
+    srv = stand_in(coder(wrong_cases={1, 3}))
     suite = write_suite(tmp_path, 4)
     out = tmp_path / "out"
-    code, stdout, err = run(
+    _, _, err = run(
         capsys, str(suite), "--program", "tests.programs_under_test:AsyncCoder",
-        "--lm", spec(server, "openai/gpt-4o-mini"),
-        "--judge-lm", spec(server, "openai/judge", price="1/2"),
+        "--lm", spec(srv, "openai/gpt-4o-mini"),
+        "--judge-lm", spec(srv, "openai/judge", price="1/2"),
         "--lm-engine", engine, "--out", str(out), "--no-mlflow", "--allow-errors",
     )  # fmt: skip
     rows = {r.case: r for r in results(out)}
@@ -148,20 +148,20 @@ def test_run_against_the_stand_in_scores_goldens_and_wrong_answers_and_counts_it
     for i in (1, 3):  # does not compile: the judge's 0.9 is capped at 0.5
         assert rows[f"c{i}"].judge_score == 0.5 and rows[f"c{i}"].judgement["clamped"] == 1
     # Both clients really went over HTTP, each saying who it is.
-    agents = {c.headers.get("user-agent", "") for c in server.chat_calls()}
+    agents = {c.headers.get("user-agent", "") for c in srv.chat_calls()}
     assert (
         all(a.startswith("lm15/") for a in agents)
         if engine == "lm15"
         else not any(a.startswith("lm15/") for a in agents)
     ), agents
     # Tokens: the sum over the cases is what the server served, program and judge.
-    assert sum(r.tokens for r in rows.values()) == server.total_tokens > 0
-    program, judge = server.usage_by_model["gpt-4o-mini"], server.usage_by_model["judge"]
+    assert sum(r.tokens for r in rows.values()) == srv.total_tokens > 0
+    program, judge = srv.usage_by_model["gpt-4o-mini"], srv.usage_by_model["judge"]
     expected = (program[0] * 0.15 + program[1] * 0.6) / 1e6 + (judge[0] * 1 + judge[1] * 2) / 1e6
     assert sum(r.cost for r in rows.values()) == pytest.approx(expected, rel=1e-3, abs=2e-6)
     print(
-        f"[{engine}] server: {server.prompt_tokens}+{server.completion_tokens} tokens in "
-        f"{len(server.chat_calls())} calls; results.jsonl: {sum(r.tokens for r in rows.values())} tokens, "
+        f"[{engine}] srv: {srv.prompt_tokens}+{srv.completion_tokens} tokens in "
+        f"{len(srv.chat_calls())} calls; results.jsonl: {sum(r.tokens for r in rows.values())} tokens, "
         f"${sum(r.cost for r in rows.values()):.6f} (expected ${expected:.6f})"
     )
 
@@ -197,11 +197,11 @@ def test_a_429_with_retry_after_from_the_stand_in_is_retried_scored_and_counted(
     engine: str, tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
 ) -> None:
     busy = Fail(429, "slow down", {"Retry-After": "1"})
-    server = stand_in(first_then(busy))
-    rows = run_in_process(write_suite(tmp_path, 1), tmp_path / "out", spec(server, engine=engine))
+    srv = stand_in(first_then(busy))
+    rows = run_in_process(write_suite(tmp_path, 1), tmp_path / "out", spec(srv, engine=engine))
     (row,) = rows
     assert row.status == "ok" and row.passed and row.retries == 1, row
-    assert [s for s in server.statuses] == [429, 200]
+    assert [s for s in srv.statuses] == [429, 200]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -211,23 +211,23 @@ def test_a_429_with_retry_after_from_the_stand_in_is_retried_scored_and_counted(
 def test_stand_in_server_errors_are_retried_then_a_harness_fault_not_a_verdict(
     engine: str, failure: Any, tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
 ) -> None:
-    server = stand_in(lambda call: failure)
+    srv = stand_in(lambda call: failure)
     rows = run_in_process(
-        write_suite(tmp_path, 1), tmp_path / "out", spec(server, engine=engine), retries=2, backoff=0.05
+        write_suite(tmp_path, 1), tmp_path / "out", spec(srv, engine=engine), retries=2, backoff=0.05
     )
     (row,) = rows
     assert row.status == "error" and row.error is None and row.retries == 2, row
     assert "harness fault" in row.feedback and "still failing after 3 attempts" in row.fault
-    assert len(server.chat_calls()) >= 3  # the client may add its own transport retries
+    assert len(srv.chat_calls()) >= 3  # the client may add its own transport retries
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_stand_in_server_errors_then_success_are_scored(
     engine: str, tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
 ) -> None:
-    server = stand_in(first_then(Fail(500), Drop(), Fail(503)))
+    srv = stand_in(first_then(Fail(500), Drop(), Fail(503)))
     rows = run_in_process(
-        write_suite(tmp_path, 1), tmp_path / "out", spec(server, engine=engine), retries=3, backoff=0.05
+        write_suite(tmp_path, 1), tmp_path / "out", spec(srv, engine=engine), retries=3, backoff=0.05
     )
     (row,) = rows
     assert row.status == "ok" and row.passed and row.retries == 3, row
@@ -241,16 +241,16 @@ def test_a_key_the_stand_in_refuses_stops_the_run_before_any_case_naming_the_var
     stand_in: Callable[..., OpenAIStandIn],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    server = stand_in(coder())
+    srv = stand_in(coder())
     monkeypatch.setenv(KEY_VAR, "sk-wrong-key-987")
     out = tmp_path / "out"
     code, _, err = run(
         capsys, str(write_suite(tmp_path, 2)), "--program", "tests.programs_under_test:AsyncCoder",
-        "--lm", spec(server), "--lm-engine", engine, "--out", str(out), "--no-mlflow",
+        "--lm", spec(srv), "--lm-engine", engine, "--out", str(out), "--no-mlflow",
     )  # fmt: skip
     assert code == 2
     assert KEY_VAR in err and "HTTP 401" in err and "sk-wrong-key-987" not in err
-    assert server.chat_calls() == [] and not out.exists()  # no case ran, nothing was written
+    assert srv.chat_calls() == [] and not out.exists()  # no case ran, nothing was written
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -265,9 +265,9 @@ def test_a_key_the_stand_in_refuses_stops_the_run_before_any_case_naming_the_var
 def test_a_malformed_stand_in_reply_is_a_clear_error_naming_the_case(
     engine: str, reply: Raw, tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
 ) -> None:
-    server = stand_in(lambda call: reply)
+    srv = stand_in(lambda call: reply)
     rows = run_in_process(
-        write_suite(tmp_path, 2), tmp_path / "out", spec(server, engine=engine), retries=1, backoff=0.05
+        write_suite(tmp_path, 2), tmp_path / "out", spec(srv, engine=engine), retries=1, backoff=0.05
     )
     assert {r.case for r in rows} == {"c0", "c1"}
     for row in rows:  # not the model's answer: no verdict, a fault after the retries
@@ -284,8 +284,8 @@ def test_a_malformed_stand_in_reply_is_a_clear_error_naming_the_case(
 def test_a_slow_stand_in_reply_past_the_case_timeout_is_a_timeout(
     tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
 ) -> None:
-    server = stand_in(lambda call: Slow(3.0, golden(0)))
-    (row,) = run_in_process(write_suite(tmp_path, 1), tmp_path / "out", spec(server), case_timeout=0.5)
+    srv = stand_in(lambda call: Slow(3.0, golden(0)))
+    (row,) = run_in_process(write_suite(tmp_path, 1), tmp_path / "out", spec(srv), case_timeout=0.5)
     assert row.score == 0 and "did not answer within 0.5 s (--case-timeout)" in row.error, row
 
 
@@ -298,15 +298,15 @@ def test_a_repeated_run_asks_the_stand_in_again_and_counts_what_it_served(
     """A run samples the model afresh (DSPy's on-disk cache is off in runs): the second run reaches
     the server again, and its tokens and cost are what the server served that time, not 0 and not
     the first run's."""
-    server = stand_in(coder())
+    srv = stand_in(coder())
     suite = write_suite(tmp_path, 3)
-    lm = spec(server, "openai/gpt-4o-mini")
+    lm = spec(srv, "openai/gpt-4o-mini")
     first = run_in_process(suite, tmp_path / "a", lm)
-    served_first = server.total_tokens
+    served_first = srv.total_tokens
     second = run_in_process(suite, tmp_path / "b", lm)
-    assert len(server.chat_calls()) == 6
+    assert len(srv.chat_calls()) == 6
     assert sum(r.tokens for r in first) == served_first > 0
-    assert sum(r.tokens for r in second) == server.total_tokens - served_first == served_first
+    assert sum(r.tokens for r in second) == srv.total_tokens - served_first == served_first
     assert sum(r.cost for r in second) == pytest.approx(sum(r.cost for r in first)) and second[0].cost > 0
 
 
@@ -316,21 +316,21 @@ def test_record_from_the_stand_in_then_replay_offline_gives_identical_scores_and
     """`--lm record:<model>` against the server, logged to MLflow; then `--lm replay:` of its
     recording with the server stopped: the same scores. The API key is in no file the runs wrote:
     results, run.json, the recording, the reports, the MLflow store and its artifacts."""
-    server = stand_in(coder(wrong_cases={1}))
+    srv = stand_in(coder(wrong_cases={1}))
     suite = write_suite(tmp_path, 3)
     store = tmp_path / "mlflow"
     store.mkdir()
     uri = f"sqlite:///{store}/mlruns.db"
     code, _, err = run(
         capsys, str(suite), "--program", "tests.programs_under_test:AsyncCoder",
-        "--lm", "record:" + spec(server), "--out", str(tmp_path / "live"), "--mlflow-uri", uri,
+        "--lm", "record:" + spec(srv), "--out", str(tmp_path / "live"), "--mlflow-uri", uri,
         "--run-id", "live-1", "--allow-errors",
     )  # fmt: skip
     assert code in (0, 1), err
     recording = tmp_path / "live" / "live-1" / "recordings" / "live.jsonl"
     assert recording.is_file()
-    calls, served = len(server.chat_calls()), server.total_tokens
-    server.stop()
+    calls, served = len(srv.chat_calls()), srv.total_tokens
+    srv.stop()
     import mlflow
 
     (logged,) = mlflow.MlflowClient(uri).search_runs(
@@ -360,35 +360,35 @@ def test_record_from_the_stand_in_then_replay_offline_gives_identical_scores_and
 def test_concurrency_8_against_a_stand_in_allowing_4_scores_every_case_and_reports_retries(
     engine: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
 ) -> None:
-    server = stand_in(lambda call: Slow(0.3, coder()(call)), max_concurrent=4)
+    srv = stand_in(lambda call: Slow(0.3, coder()(call)), max_concurrent=4)
     out = tmp_path / "out"
     code, stdout, err = run(
         capsys, str(write_suite(tmp_path, 12)), "--program", "tests.programs_under_test:AsyncCoder",
-        "--lm", spec(server), "--lm-engine", engine, "--concurrency", "8", "--retries", "8",
+        "--lm", spec(srv), "--lm-engine", engine, "--concurrency", "8", "--retries", "8",
         "--out", str(out), "--no-mlflow",
     )  # fmt: skip
     rows = results(out)
     assert code == 0, err
     assert len(rows) == 12 and all(r.status == "ok" and r.passed for r in rows)
-    assert server.rejected_busy > 0 and server.peak_concurrent <= 4
-    assert sum(r.retries for r in rows) == server.rejected_busy
-    assert f"retries {server.rejected_busy}" in stdout + err  # the summary says how many
-    print(f"[{engine}] 12 cases, 8 in flight, server allows 4: {server.rejected_busy} x 429, all scored")
+    assert srv.rejected_busy > 0 and srv.peak_concurrent <= 4
+    assert sum(r.retries for r in rows) == srv.rejected_busy
+    assert f"retries {srv.rejected_busy}" in stdout + err  # the summary says how many
+    print(f"[{engine}] 12 cases, 8 in flight, srv allows 4: {srv.rejected_busy} x 429, all scored")
 
 
 def test_lm_concurrency_keeps_a_run_under_the_stand_in_limit_without_retries(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
 ) -> None:
-    server = stand_in(lambda call: Slow(0.2, coder()(call)), max_concurrent=4)
+    srv = stand_in(lambda call: Slow(0.2, coder()(call)), max_concurrent=4)
     out = tmp_path / "out"
     code, _, err = run(
         capsys, str(write_suite(tmp_path, 10)), "--program", "tests.programs_under_test:AsyncCoder",
-        "--lm", spec(server), "--concurrency", "8", "--lm-concurrency", "4", "--out", str(out), "--no-mlflow",
+        "--lm", spec(srv), "--concurrency", "8", "--lm-concurrency", "4", "--out", str(out), "--no-mlflow",
     )  # fmt: skip
     rows = results(out)
     assert code == 0, err
     assert len(rows) == 10 and all(r.passed and r.retries == 0 for r in rows)
-    assert server.rejected_busy == 0 and server.peak_concurrent == 4
+    assert srv.rejected_busy == 0 and srv.peak_concurrent == 4
 
 
 def test_a_suite_rate_limit_spaces_the_requests_the_stand_in_receives(
@@ -396,12 +396,12 @@ def test_a_suite_rate_limit_spaces_the_requests_the_stand_in_receives(
 ) -> None:
     """`rps: 4` in the suite's `lm:`: the server sees the requests at most 4 a second (arrival
     times are the server's own; the bound is checked with room for scheduling jitter)."""
-    server = stand_in(coder())
+    srv = stand_in(coder())
     extra = "\n".join(
         [
             "lm:",
             "  model: openai/test",
-            f"  api_base: {server.base_url}",
+            f"  api_base: {srv.base_url}",
             f"  api_key_env: {KEY_VAR}",
             "  rps: 4",
         ]
@@ -409,7 +409,7 @@ def test_a_suite_rate_limit_spaces_the_requests_the_stand_in_receives(
     suite = write_suite(tmp_path, 6, extra=extra)
     rows = run_in_process(suite, tmp_path / "out", None, concurrency=6)
     assert len(rows) == 6 and all(r.passed for r in rows)
-    arrivals = sorted(server.arrivals)
+    arrivals = sorted(srv.arrivals)
     assert len(arrivals) == 6
     assert arrivals[-1] - arrivals[0] >= 5 / 4 * 0.8  # 6 starts at 4/s span at least 1.25 s
 
@@ -482,35 +482,35 @@ def test_bad_endpoint_settings_are_refused_before_any_case_naming_the_setting(
 def test_a_missing_key_variable_fails_before_any_case_naming_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
 ) -> None:
-    server = stand_in(coder())
-    lm = f"openai/test?api_base={server.base_url}&api_key_env=NO_SUCH_KEY_VAR"
+    srv = stand_in(coder())
+    lm = f"openai/test?api_base={srv.base_url}&api_key_env=NO_SUCH_KEY_VAR"
     code, _, err = run(
         capsys, str(write_suite(tmp_path, 1)), "--program", "tests.programs_under_test:AsyncCoder",
         "--lm", lm, "--out", str(tmp_path / "out"), "--no-mlflow",
     )  # fmt: skip
     assert code == 2 and "NO_SUCH_KEY_VAR is not set" in err, err
-    assert server.calls == []
+    assert srv.calls == []
 
 
 def test_pinned_to_lm15_a_run_against_the_stand_in_never_imports_litellm(
     tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
 ) -> None:
     """With `--lm-engine lm15` a team can keep LiteLLM out: here an import of it fails outright."""
-    server = stand_in(coder())
+    srv = stand_in(coder())
     blocker = tmp_path / "blocked"
     (blocker / "litellm").mkdir(parents=True)
     (blocker / "litellm" / "__init__.py").write_text("raise ImportError('litellm is blocked in this test')\n")
     env = {**os.environ, "PYTHONPATH": f"{blocker}{os.pathsep}{REPO}", KEY_VAR: API_KEY}
     proc = subprocess.run(
         [sys.executable, "-m", "harness.cli", "run", str(write_suite(tmp_path, 2)),
-         "--program", "tests.programs_under_test:AsyncCoder", "--lm", spec(server, "openai/gpt-4o-mini"),
-         "--judge-lm", spec(server, "openai/judge"), "--lm-engine", "lm15",
+         "--program", "tests.programs_under_test:AsyncCoder", "--lm", spec(srv, "openai/gpt-4o-mini"),
+         "--judge-lm", spec(srv, "openai/judge"), "--lm-engine", "lm15",
          "--out", str(tmp_path / "out"), "--no-mlflow"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert all(r.passed for r in results(tmp_path / "out"))
-    assert len(server.chat_calls()) == 4
+    assert len(srv.chat_calls()) == 4
     assert "litellm is blocked" not in proc.stderr
 
 
@@ -534,19 +534,19 @@ def test_gepa_over_http_with_program_and_reflection_on_the_stand_in_never_sees_t
         assert i is not None, call.last_user
         return golden(i) if lesson in call.prompt else wrong(i)
 
-    server = stand_in(script)
+    srv = stand_in(script)
     suite = write_suite(tmp_path, 6)  # train c0 c3, val c1 c4, test c2 c5
     uri = f"sqlite:///{tmp_path}/mlruns.db"
     capsys.readouterr()
     code = main(
         ["optimize", str(suite), "--program", "tests.programs_under_test:AsyncCoder",
-         "--lm", spec(server, "openai/student"), "--reflection-lm", spec(server, "openai/reflector"),
+         "--lm", spec(srv, "openai/student"), "--reflection-lm", spec(srv, "openai/reflector"),
          "--max-metric-calls", "8", "--threads", "2", "--out", str(tmp_path / "out"), "--mlflow-uri", uri]
     )  # fmt: skip
     _, err = capsys.readouterr()
-    assert server.script_errors == []
+    assert srv.script_errors == []
     assert code == 0, err
-    calls = server.chat_calls()
+    calls = srv.chat_calls()
     reflections = [n for n, c in enumerate(calls) if c.model == "reflector"]
     asked_test = [n for n, c in enumerate(calls) if c.model == "student" and case_of(c) in (2, 5)]
     assert reflections and asked_test
@@ -578,9 +578,9 @@ def rag_script(call: Call) -> Any:
     return golden(case_of(call) or 0)
 
 
-def embedding_inputs(server: OpenAIStandIn) -> list[str]:
+def embedding_inputs(srv: OpenAIStandIn) -> list[str]:
     out: list[str] = []
-    for call in server.calls:
+    for call in srv.calls:
         if call.path.endswith("/embeddings"):
             given = call.body["input"]
             out += [given] if isinstance(given, str) else list(given)
@@ -588,7 +588,9 @@ def embedding_inputs(server: OpenAIStandIn) -> list[str]:
 
 
 def test_rag_pipeline_with_the_litellm_embedder_over_the_stand_in_ingests_then_retrieves(
-    fresh_dsn: str, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+    fresh_dsn: str,  # noqa: F811 (the pgserver fixture imported above)
+    capsys: pytest.CaptureFixture[str],
+    stand_in: Callable[..., OpenAIStandIn],
 ) -> None:
     """`cairo-evals ingest --embedder` embeds the corpus through `/v1/embeddings`; the pipeline
     then embeds each query there and answers with the chat model, both on the stand-in. A corpus
@@ -596,17 +598,17 @@ def test_rag_pipeline_with_the_litellm_embedder_over_the_stand_in_ingests_then_r
     from harness.lm import make_lm
     from harness.rag import Database, RagPipeline, SchemaMismatch, load_chunks
 
-    server = stand_in(rag_script, embed_dim=64)
-    embedder = spec(server, "openai/embed-stand-in", **{"header.X-Team": "evals"})
+    srv = stand_in(rag_script, embed_dim=64)
+    embedder = spec(srv, "openai/embed-stand-in", **{"header.X-Team": "evals"})
     assert main(["ingest", "--dsn", fresh_dsn, "--embedder", embedder]) == 0
     assert f"{len(load_chunks())} new" in capsys.readouterr().out
-    assert len(embedding_inputs(server)) == len(load_chunks()) + 1  # every chunk, and the dimension probe
-    assert all(c.headers["x-team"] == "evals" for c in server.calls if c.path.endswith("/embeddings"))
+    assert len(embedding_inputs(srv)) == len(load_chunks()) + 1  # every chunk, and the dimension probe
+    assert all(c.headers["x-team"] == "evals" for c in srv.calls if c.path.endswith("/embeddings"))
 
     async def ask(embed_spec: str) -> Any:
         pipeline = RagPipeline(db=Database(fresh_dsn), embedder=embed_spec)
         try:
-            lm = make_lm(spec(server), cache=False)
+            lm = make_lm(spec(srv), cache=False)
             import dspy
 
             with dspy.context(lm=lm):
@@ -614,10 +616,10 @@ def test_rag_pipeline_with_the_litellm_embedder_over_the_stand_in_ingests_then_r
         finally:
             await pipeline.aclose()
 
-    before = len(embedding_inputs(server))
+    before = len(embedding_inputs(srv))
     answer = asyncio.run(ask(embedder))
     assert "fn f3() -> u32 { 3 }" in answer.answer and answer.sources
-    assert "Write `f3() -> u32` returning 3." in " ".join(embedding_inputs(server)[before:])
+    assert "Write `f3() -> u32` returning 3." in " ".join(embedding_inputs(srv)[before:])
 
     other = stand_in(rag_script, embed_dim=32)
     narrow = spec(other, "openai/embed-stand-in")

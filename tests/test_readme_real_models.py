@@ -90,7 +90,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def test_every_command_of_the_real_models_section_runs_against_the_stand_in(
-    project: Path, server: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]  # noqa: F811
+    project: Path,
+    server: Any,  # noqa: F811 (the pgserver fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import asyncio
     import uuid
