@@ -166,14 +166,12 @@ def test_run_against_the_stand_in_scores_goldens_and_wrong_answers_and_counts_it
     )
 
 
-def runner_for(suite: Path, out: Path, lm: str, **opts: Any) -> Runner:
-    options = RunOptions(
-        suites=(str(suite),), program="tests.programs_under_test:AsyncCoder", lm=lm, out=str(out), **opts
-    )
-    return Runner(options)
+def runner_for(suite: Path, out: Path, lm: str | None, **opts: Any) -> Runner:
+    opts.setdefault("program", "tests.programs_under_test:AsyncCoder")
+    return Runner(RunOptions(suites=(str(suite),), lm=lm, out=str(out), **opts))
 
 
-def run_in_process(suite: Path, out: Path, lm: str, **opts: Any) -> list[Any]:
+def run_in_process(suite: Path, out: Path, lm: str | None, **opts: Any) -> list[Any]:
     runner = runner_for(suite, out, lm, **opts)
     result = asyncio.run(runner.run())
     return list(result.results)
@@ -628,3 +626,19 @@ def test_rag_pipeline_with_the_litellm_embedder_over_the_stand_in_ingests_then_r
     assert main(["ingest", "--dsn", fresh_dsn, "--embedder", narrow]) == 2
     err = capsys.readouterr().err
     assert "dimension 64" in err and "dimension 32" in err and "--reset" in err
+
+
+def test_lm_concurrency_also_bounds_a_sync_program_in_threads_against_the_stand_in(
+    tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    """A sync-only program calls its LM from worker threads: the same limit holds there."""
+    srv = stand_in(lambda call: Slow(0.2, coder()(call)), max_concurrent=2)
+    rows = run_in_process(
+        write_suite(tmp_path, 6),
+        tmp_path / "out",
+        spec(srv, concurrency="2"),
+        program="tests.programs_under_test:SyncCoder",
+        concurrency=6,
+    )
+    assert len(rows) == 6 and all(r.passed and r.retries == 0 for r in rows)
+    assert srv.rejected_busy == 0 and srv.peak_concurrent == 2
