@@ -642,3 +642,22 @@ def test_lm_concurrency_also_bounds_a_sync_program_in_threads_against_the_stand_
     )
     assert len(rows) == 6 and all(r.passed and r.retries == 0 for r in rows)
     assert srv.rejected_busy == 0 and srv.peak_concurrent == 2
+
+
+def test_the_pytest_face_reaches_the_stand_in_with_the_same_client_options(
+    tmp_path: Path, stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    """`pytest evals --lm … --lm-engine lm15 --lm-concurrency 1`: the options the CLI has, the
+    same run underneath."""
+    srv = stand_in(coder(wrong_cases={1}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "evals", "-p", "no:cacheprovider", "-q",
+         "--suite", str(write_suite(tmp_path, 3)), "--program", "tests.programs_under_test:AsyncCoder",
+         "--lm", spec(srv), "--lm-engine", "lm15", "--lm-concurrency", "1",
+         "--evals-out", str(tmp_path / "out")],
+        cwd=REPO, env={**os.environ, KEY_VAR: API_KEY}, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    tail = proc.stdout[-3000:]
+    assert "1 failed, 2 passed" in tail and "FAILED evals::live::c1" in tail, tail
+    assert len(srv.chat_calls()) == 3
+    assert all(c.headers["user-agent"].startswith("lm15/") for c in srv.chat_calls())
