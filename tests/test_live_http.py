@@ -30,6 +30,7 @@ from harness.runner import Runner, RunOptions, read_results
 from tests.openai_stand_in import API_KEY, Call, Drop, Fail, OpenAIStandIn, Raw, Slow
 from tests.test_rag import fresh_dsn, server  # noqa: F401 (the session's pgserver fixtures)
 
+pytestmark = pytest.mark.native  # answers are scored by the native compiler, for real
 REPO = Path(__file__).resolve().parents[1]
 KEY_VAR = "STAND_IN_API_KEY"
 QUERY = re.compile(r"Write `f(\d+)\(\) -> u32` returning (\d+)\.")

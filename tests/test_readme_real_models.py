@@ -28,6 +28,7 @@ from harness.suite import load_suite
 from tests.openai_stand_in import API_KEY, Call, OpenAIStandIn
 from tests.test_rag import _create_database, server  # noqa: F401 (the session's pgserver fixture)
 
+pytestmark = pytest.mark.native  # answers are scored by the native compiler, for real
 REPO = Path(__file__).resolve().parents[1]
 SHARD = ["--shard", "1/8"]
 
