@@ -64,7 +64,7 @@ from .metric import CaseResult, Scorer
 from .paths import project_root
 from .program import DaemonExecutor, Program, load_program
 from .suite import Case, Suite, load_suites, suite_root
-from .transient import describe, is_transient, retry_after
+from .transient import describe, is_transient, refused_key, retry_after
 
 try:  # the run lock; absent on Windows, where runs are not locked
     import fcntl
@@ -726,6 +726,25 @@ class Runner:
                 ) from None
             raise
 
+    @staticmethod
+    def _stop_on_refused_key(error: BaseException, flag: str, lm: Any) -> None:
+        """A server that refuses the key (401/403) refuses every case alike: no verdict on this one,
+        the run stops (exit 2) naming the variable; finished cases are kept for --resume."""
+        if not refused_key(error):
+            return
+        endpoint = getattr(lm, "endpoint", None)
+        model = getattr(lm, "model", "the LM")
+        if endpoint is not None and endpoint.api_key_env:
+            var = endpoint.api_key_env
+        elif endpoint is not None and endpoint.api_base:
+            var = "no api_key_env (no key was sent)"
+        else:
+            provider = str(model).split("/", 1)[0] if "/" in str(model) else "openai"
+            var = f"the provider's variable ({provider.upper()}_API_KEY or the like)"
+        raise UsageError(
+            f"{flag} {model}: the server refused the key from {var}: {describe(error)}"
+        ) from None
+
     async def _answer(self, suite: Suite, case: Case, sample: int) -> CaseResult:
         program, lm = self.program_for(suite), self.lm_for(suite, sample)
         costs: list[tuple[str, float, int]] = []
@@ -753,6 +772,7 @@ class Runner:
                     attempts += 1
                     answer = await self._ask(program, case, lm)
         except Exception as e:
+            self._stop_on_refused_key(e, "--lm", lm)
             text = describe(e) if not isinstance(e, CaseTimeout) else str(e)
             if is_transient(e):  # infrastructure that kept failing: no verdict on the program
                 fault = f"{text} (still failing after {attempts} attempts)"
@@ -766,6 +786,7 @@ class Runner:
         except (CompilerNotFound, OutputError):
             raise  # the environment, not this case: the run stops
         except Exception as e:  # our own stages crashed or kept failing: a fault, redone by --resume
+            self._stop_on_refused_key(e, "--judge-lm", getattr(self.judge_for(suite), "lm", None))
             fault = f"scoring failed: {describe(e)}"
             return failed(feedback=f"not scored: harness fault: {fault}", status="error", fault=fault)
         # The program's tokens as its usage tracker saw them, plus the judge's calls.

@@ -144,3 +144,10 @@ def retry_after(exc: BaseException) -> float | None:
         if seconds is not None and seconds >= 0:
             return seconds
     return None
+
+
+def refused_key(exc: BaseException) -> bool:
+    """Whether a server refused the credentials (HTTP 401/403, or DSPy's `LMAuthError`)."""
+    from dspy.utils.exceptions import LMAuthError
+
+    return any(isinstance(e, LMAuthError) or http_status(e) in (401, 403) for e in _chain(exc))

@@ -662,3 +662,20 @@ def test_the_pytest_face_reaches_the_stand_in_with_the_same_client_options(
     assert "1 failed, 2 passed" in tail and "FAILED evals::live::c1" in tail, tail
     assert len(srv.chat_calls()) == 3
     assert all(c.headers["user-agent"].startswith("lm15/") for c in srv.chat_calls())
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_key_refused_mid_run_stops_the_run_naming_the_variable_not_a_verdict(
+    engine: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    """The key passed `GET /models` but the completions refuse it (revoked, wrong scope): no case
+    gets a score of 0 for it; the run stops with exit 2, naming the variable."""
+    srv = stand_in(lambda call: Fail(401, "key revoked"))
+    out = tmp_path / "out"
+    code, _, err = run(
+        capsys, str(write_suite(tmp_path, 2)), "--program", "tests.programs_under_test:AsyncCoder",
+        "--lm", spec(srv), "--lm-engine", engine, "--out", str(out), "--no-mlflow", "--concurrency", "1",
+    )  # fmt: skip
+    assert code == 2, err
+    assert f"refused the key from {KEY_VAR}" in err and API_KEY not in err
+    assert results(out) == []  # no verdict recorded: --resume redoes them
