@@ -308,11 +308,13 @@ class _PricedLM(dspy.LM):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         limit = self._limit()
+        _NO_CHOICES.set(False)
         with _malformed(self), limit.sync_slot() if limit else contextlib.nullcontext():
             return _completions(self, super().__call__(*args, **kwargs))
 
     async def acall(self, *args: Any, **kwargs: Any) -> Any:
         limit = self._limit()
+        _NO_CHOICES.set(False)
         with _malformed(self):
             async with limit.slot() if limit else contextlib.nullcontext():
                 return _completions(self, await super().acall(*args, **kwargs))
