@@ -2,10 +2,11 @@
 
 No model's weights exist on these machines, so the live-model path is exercised against this:
 a real HTTP server on 127.0.0.1 (stdlib `http.server`, one thread per connection) speaking the
-OpenAI wire format the clients use: `POST /v1/chat/completions` (plain JSON, or SSE when the
-request says `"stream": true`) and `POST /v1/embeddings`. The harness reaches it as a user's
-configuration would (`--lm openai/<model>` with an `api_base` and a key), through DSPy's own
-`lm15` client or LiteLLM.
+OpenAI wire format the clients use: `POST /v1/chat/completions`, `POST /v1/embeddings` and
+`GET /v1/models`. Neither DSPy client streams the harness's requests (DSPy 3.4, checked: no
+request carries `"stream": true`), so a streamed request is refused with a 400. The harness
+reaches it as a user's configuration would (`--lm openai/<model>` with an `api_base` and a
+key), through DSPy's own `lm15` client or LiteLLM.
 
 What it answers comes from the test's script: `script(call) -> Reply | Fail | Drop | Raw | Slow`.
 Usage is realistic (prompt tokens ≈ chars/4 of the prompt, completion tokens ≈ chars/4 of the
@@ -341,42 +342,19 @@ class _Handler(BaseHTTPRequestHandler):
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
         }
-        ident = f"chatcmpl-standin-{len(me.calls)}"
-        if call.body.get("stream"):
-            self._stream(call, ident, reply.text, usage)
-        else:
-            message = {"role": "assistant", "content": reply.text}
-            self._json(
-                200,
-                {
-                    "id": ident,
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": call.model,
-                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-                    "usage": usage,
-                },
-            )
+        if call.body.get("stream"):  # neither client streams these requests; say so if one starts
+            self._error(400, "the stand-in does not stream")
+            return
+        message = {"role": "assistant", "content": reply.text}
+        self._json(
+            200,
+            {
+                "id": f"chatcmpl-standin-{len(me.calls)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": call.model,
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                "usage": usage,
+            },
+        )
         me._served(200, prompt, completion, call.model)
-
-    def _stream(self, call: Call, ident: str, text: str, usage: dict[str, int]) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.close_connection = True
-        base = {
-            "id": ident,
-            "object": "chat.completion.chunk",
-            "created": int(time.time()),
-            "model": call.model,
-        }
-        pieces = [text[i : i + 40] for i in range(0, len(text), 40)] or [""]
-        chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
-        chunks += [{**base, "choices": [{"index": 0, "delta": {"content": p}}]} for p in pieces]
-        chunks.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-        chunks.append({**base, "choices": [], "usage": usage})
-        for chunk in chunks:
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-        self.wfile.write(b"data: [DONE]\n\n")
-        self.wfile.flush()
