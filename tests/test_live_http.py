@@ -559,6 +559,8 @@ def test_gepa_over_http_with_program_and_reflection_on_the_stand_in_never_sees_t
     client = mlflow.MlflowClient(uri)
     runs = client.search_runs([client.get_experiment_by_name("live").experiment_id])
     assert len(runs) == 3
+    leaks = [p for p in tmp_path.rglob("*") if p.is_file() and API_KEY.encode() in p.read_bytes()]
+    assert leaks == []  # not in program.json, optimizer.json, the runs or MLflow
 
 
 # -- the RAG pipeline with embeddings over HTTP ---------------------------------------------------

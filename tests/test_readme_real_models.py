@@ -163,3 +163,5 @@ def test_every_command_of_the_real_models_section_runs_against_the_stand_in(
         keyed.stop()
         keyless.stop()
     assert len(seen) == len([c for c in commands() if not c.startswith("export")])
+    written = [p for p in project.parent.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert written and not [p for p in written if API_KEY.encode() in p.read_bytes()]  # runs, MLflow
