@@ -275,6 +275,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_lm_client_options(p: argparse.ArgumentParser) -> None:
+    """How live LMs are reached, for those whose spec does not say (`harness.endpoint`)."""
+    p.add_argument(
+        "--lm-engine",
+        choices=["auto", "lm15", "litellm"],
+        help="DSPy's client for live LMs: auto (lm15 when it can, else LiteLLM), lm15 (never LiteLLM) "
+        "or litellm; a spec's own engine= wins",
+    )
+    p.add_argument(
+        "--lm-rps", type=float, help="requests per second to each live endpoint (default: no limit)"
+    )
+    p.add_argument(
+        "--lm-concurrency", type=int, help="requests in flight to each live endpoint (default: no limit)"
+    )
+
+
 def _csv(values: Sequence[str]) -> tuple[str, ...]:
     """`--x a,b --x c` → ("a", "b", "c")."""
     return tuple(v for arg in values for v in arg.split(",") if v)
@@ -306,6 +322,9 @@ def _run_options(args: argparse.Namespace) -> RunOptions:
         max_cost=args.max_cost,
         out=args.out,
         compile_cache=not args.no_cache,
+        lm_engine=args.lm_engine,
+        lm_rps=args.lm_rps,
+        lm_concurrency=args.lm_concurrency,
     )
 
 
@@ -553,7 +572,13 @@ def _finish(result: RunResult, allow_errors: bool = False) -> tuple[int, list[Su
             print(f"error: {r.nodeid}: {r.error}", file=sys.stderr)
     if result.stopped:
         print(f"stopped early: {result.stopped}", file=sys.stderr)
-    print(f"{len(result.results)} results in {result.wall_s:.1f}s; report {written['html']}")
+    tokens = sum(r.tokens for r in result.results)
+    cost = sum(r.cost for r in result.results)
+    retries = sum(r.retries for r in result.results)
+    print(
+        f"{len(result.results)} results in {result.wall_s:.1f}s · LM {tokens} tokens, ${cost:.6f}, "
+        f"retries {retries}; report {written['html']}"
+    )
     faults = sum(r.status == "error" for r in result.results)
     if faults and not allow_errors:
         print(
@@ -852,6 +877,7 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
         "an existing folder is refused: continue it with --resume ID",
     )
     p.add_argument("--retries", type=int, default=3, help="retries for transient LM errors (default 3)")
+    add_lm_client_options(p)
     p.add_argument("--compiler", choices=["auto", "scarb", "native", "wasm"], default=None)
     add_test_runner_option(p)
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")

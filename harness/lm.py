@@ -49,7 +49,12 @@ from typing import Any
 import dspy
 from dspy._vendor.lm15.serde import request_from_dict, request_to_dict, response_from_dict, response_to_dict
 from dspy.lm15 import Message, RateLimitError, Request, Response, TextPart, Usage, response_to_events
-from dspy.utils.exceptions import LMConfigurationError
+from dspy.utils.exceptions import LMConfigurationError, LMProviderError, LMTransportError
+
+from .endpoint import Endpoint, RateLimit, parse_spec, rate_limit
+
+# LiteLLM logs every call at INFO; quiet unless the user asked for its log (LITELLM_LOG=INFO).
+os.environ.setdefault("LITELLM_LOG", "ERROR")
 
 try:  # cross-process exclusion for the header check; absent on Windows
     import fcntl
@@ -60,6 +65,7 @@ __all__ = [
     "CURRENT_CASE",
     "KEY_DESCRIPTION",
     "AsyncScriptedEngine",
+    "MalformedReply",
     "PricedResponse",
     "ReplayMiss",
     "ScriptedEngine",
@@ -289,11 +295,42 @@ class _Ledger:
 class _PricedLM(dspy.LM):
     """`dspy.LM` whose history entries carry the usage and cost its engine reported.
 
-    Execution is untouched (forward/aforward are not overridden, so DSPy still runs the
-    engine with its own retries, callbacks and usage tracking); only `update_history` is.
+    Execution is untouched (DSPy still runs the engine with its own retries, callbacks and
+    usage tracking). Two additions: `update_history` puts the engine's (or the configured)
+    price into each entry, and a call waits for a slot of its endpoint's rate limit
+    (`harness.endpoint`), when one is set.
     """
 
+    endpoint: Endpoint | None = None  # a live model's connection settings (no key inside)
+
+    def _limit(self) -> RateLimit | None:
+        return rate_limit(self.endpoint) if self.endpoint is not None else None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        limit = self._limit()
+        _NO_CHOICES.set(False)
+        with _malformed(self), limit.sync_slot() if limit else contextlib.nullcontext():
+            return _completions(self, super().__call__(*args, **kwargs))
+
+    async def acall(self, *args: Any, **kwargs: Any) -> Any:
+        limit = self._limit()
+        _NO_CHOICES.set(False)
+        with _malformed(self):
+            async with limit.slot() if limit else contextlib.nullcontext():
+                return _completions(self, await super().acall(*args, **kwargs))
+
     def update_history(self, entry: dict[str, Any]) -> None:
+        _NO_CHOICES.set(_no_choices(entry))
+        if self.endpoint is not None and self.endpoint.price is not None:
+            usage = entry.get("usage") or {}
+            entry["cost"] = self.endpoint.cost(usage)
+            entry["cost_details"] = {
+                "kind": "configured",
+                "currency": "USD",
+                "usd_per_million_tokens": {"input": self.endpoint.price[0], "output": self.endpoint.price[1]},
+            }
+            super().update_history(entry)
+            return
         ledger = getattr(self.engine, "ledger", None)
         response = entry.get("response")
         if ledger is not None and isinstance(response, Response):
@@ -311,6 +348,48 @@ class _PricedLM(dspy.LM):
                 entry["cost"] = sum(costs) if all(c is not None for c in costs) else None
                 entry["cost_details"] = {"candidates": [p.cost_details for p in found]}
         super().update_history(entry)
+
+
+class MalformedReply(LMTransportError):
+    """A live LM's reply was not a chat completion: not JSON (a gateway's HTML page), or no
+    choices. Not the model's answer, so no verdict on it: retried like a transport error, and a
+    harness fault if it persists. The message names the case."""
+
+    default_code = "malformed_reply"
+
+
+_NO_CHOICES: ContextVar[bool] = ContextVar("cairo_evals_no_choices", default=False)
+
+
+def _no_choices(entry: dict[str, Any]) -> bool:
+    """Whether a history entry's reply had an empty `choices` list (lm15 reads it as '')."""
+    data = getattr(entry.get("response"), "provider_data", None)
+    return isinstance(data, dict) and data.get("choices") == []
+
+
+def _completions(lm: dspy.LM, outputs: Any) -> Any:
+    if (isinstance(outputs, list) and not outputs) or _NO_CHOICES.get():
+        raise MalformedReply(
+            f"case {CURRENT_CASE.get() or '<none>'}: the reply had no choices (HTTP 200 without a "
+            "completion); the server or a proxy in front of it is at fault, not the model",
+            model=lm.model,
+        )
+    return outputs
+
+
+@contextlib.contextmanager
+def _malformed(lm: dspy.LM) -> Iterator[None]:
+    """A reply lm15 could not read as JSON becomes a `MalformedReply` naming the case."""
+    try:
+        yield
+    except LMProviderError as e:
+        if "is not JSON" not in str(e):
+            raise
+        raise MalformedReply(
+            f"case {CURRENT_CASE.get() or '<none>'}: the reply was not a chat completion: "
+            f"{getattr(e, 'message', None) or e}",
+            model=lm.model,
+        ) from e
 
 
 def _capabilities_of(engine: Any) -> dict[str, Any]:
@@ -424,9 +503,19 @@ class _LiveEngine:
             request = replace(request, model=self.lm.model)
         return prepare(self.lm, request, None, {}, direct=True)
 
-    @staticmethod
-    def _result(result: Any) -> PricedResponse:
-        return PricedResponse(result.responses[0], dict(result.usage), result.cost, dict(result.cost_details))
+    def _result(self, result: Any) -> PricedResponse:
+        cost, details = result.cost, dict(result.cost_details)
+        if cost is None and "/" in self.lm.model:
+            # Through LiteLLM, a call made with an explicit Request comes back unpriced; price it
+            # from DSPy's own metadata as the native engine would.
+            from dspy.clients.costs import estimate_cost
+
+            provider, _, model = self.lm.model.partition("/")
+            try:
+                cost, details = estimate_cost(result.responses[0], provider=provider, requested_model=model)
+            except Exception:  # no price known: leave it unknown
+                cost = None
+        return PricedResponse(result.responses[0], dict(result.usage), cost, dict(details or {}))
 
     def complete_priced(self, request: Request) -> PricedResponse:
         from dspy.clients.execution import execute
@@ -835,7 +924,7 @@ def make_lm(spec: str, *, record_to: Path | None = None, **lm_kwargs: Any) -> ds
     if kind not in ("record", "replay"):
         if record_to is not None:
             raise ValueError(f"record_to is only for `record:<model>` LMs, not {spec!r}")
-        return dspy.LM(spec, **lm_kwargs)
+        return _live_lm(spec, lm_kwargs)
     if not rest.strip():
         what = (
             "a model, e.g. record:openai/gpt-4o-mini" if kind == "record" else "a file, e.g. replay:x.jsonl"
@@ -850,11 +939,30 @@ def make_lm(spec: str, *, record_to: Path | None = None, **lm_kwargs: Any) -> ds
             f"{spec!r} needs a file to record to: pass record_to=Path('recordings/<suite>.jsonl') "
             "(the recording a later `replay:` run reads)"
         )
+    endpoint = parse_spec(rest)
+    settings = endpoint.client_kwargs()
+    settings.pop("cache", None)  # a recording hears every call: never from DSPy's cache
     client = {key: lm_kwargs.pop(key) for key in list(lm_kwargs) if key in _CLIENT_KEYS}
+    client = {**settings, **client}
     if "model_type" in lm_kwargs:
         client["model_type"] = lm_kwargs["model_type"]
-    live = _LiveEngine(dspy.LM(rest, cache=False, num_retries=0, **client))
-    return recording_lm(live, _AsyncLiveEngine(live), Path(record_to), rest, **lm_kwargs)
+    live = _LiveEngine(dspy.LM(endpoint.model, cache=False, num_retries=0, **client))
+    lm = recording_lm(live, _AsyncLiveEngine(live), Path(record_to), endpoint.model, **lm_kwargs)
+    lm.endpoint = endpoint
+    return lm
+
+
+def _live_lm(spec: str, lm_kwargs: dict[str, Any]) -> dspy.LM:
+    """A live model: `dspy.LM` over its endpoint's settings (`harness.endpoint`), which the
+    caller's own `lm_kwargs` override."""
+    endpoint = parse_spec(spec)
+    try:
+        settings = endpoint.client_kwargs()
+    except KeyError as e:
+        raise ValueError(f"{spec}: {e.args[0]} is not set (api_key_env names it)") from None
+    lm = _PricedLM(endpoint.model, **{**settings, **lm_kwargs})
+    lm.endpoint = endpoint
+    return lm
 
 
 _CREDENTIAL = re.compile(r"KEY|TOKEN|SECRET|CREDENTIAL|PASSWORD", re.I)
@@ -868,9 +976,15 @@ def missing_credentials(spec: str) -> list[str]:
     kind, _, rest = spec.partition(":")
     if kind in ("py", "replay"):
         return []
-    model = rest if kind == "record" else spec
-    if not model.strip():
-        return []
+    endpoint = parse_spec(rest if kind == "record" else spec)
+    if endpoint.api_key_env:
+        return [] if os.environ.get(endpoint.api_key_env) else [endpoint.api_key_env]
+    if endpoint.api_base:
+        return []  # a server of your own: no key unless api_key_env names one
+    model = endpoint.model
+    if endpoint.engine == "lm15":  # LiteLLM is not to be called: the provider's usual variable
+        var = f"{endpoint.provider.upper()}_API_KEY"
+        return [] if os.environ.get(var) else [var]
     import io
 
     with contextlib.redirect_stdout(io.StringIO()):  # LiteLLM prints its provider list on unknown ones

@@ -36,6 +36,7 @@ from typing import Any
 import dspy
 
 from .cairo import Compiler
+from .endpoint import with_defaults
 from .judge import make_judge
 from .lm import make_lm, missing_credentials
 from .metric import Scorer, case_example, make_metric
@@ -236,7 +237,7 @@ class Optimization:
         )
         judge_spec = resolve_lm_spec(opts.judge_lm or self.suite.judge, self.suite) or "heuristic"
         try:
-            self.judge = make_judge(judge_spec)
+            self.judge = make_judge(with_defaults(judge_spec, cache=False))
         except (ValueError, OSError) as e:
             raise UsageError(f"--judge-lm {judge_spec}: {e}") from None
 
@@ -245,14 +246,19 @@ class Optimization:
         LMs do), not after the optimizer has run for hours."""
         if spec in self.given_lms:
             return self.given_lms[spec]
-        missing = missing_credentials(spec)
+        try:
+            missing = missing_credentials(spec)
+        except ValueError as e:  # a bad setting in the spec
+            raise UsageError(f"{flag} {spec}: {e}") from None
         if missing:
             raise UsageError(
                 f"{flag} {spec}: {' / '.join(missing)} is not set; LiteLLM needs it for this model. Set "
                 f"it (export {missing[0]}=...), or run offline with a py: LM"
             )
         try:
-            return make_lm(spec)
+            # A fresh sample per call, as in runs: DSPy's on-disk cache would answer an earlier
+            # optimisation's prompts with its replies and 0 tokens (`?cache=true` opts in).
+            return make_lm(with_defaults(spec, cache=False))
         except (ValueError, OSError) as e:
             raise UsageError(f"{flag} {spec}: {e}") from None
 

@@ -65,6 +65,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lm", default=None, help="LM for the program under test (default: the suite's)")
     group.addoption("--judge-lm", default=None, help="judge LM, or 'heuristic' (default: the suite's)")
     group.addoption(
+        "--lm-engine",
+        choices=["auto", "lm15", "litellm"],
+        default=None,
+        help="DSPy's client for live LMs whose spec names none (as cairo-evals run --lm-engine)",
+    )
+    group.addoption("--lm-rps", type=float, default=None, help="requests per second to each live endpoint")
+    group.addoption(
+        "--lm-concurrency", type=int, default=None, help="requests in flight to each live endpoint"
+    )
+    group.addoption(
         "--compiler",
         choices=["auto", "scarb", "native", "wasm"],
         default=None,
@@ -105,6 +115,9 @@ def _options(config: pytest.Config) -> RunOptions:
         program=config.getoption("program"),
         lm=config.getoption("lm"),
         judge_lm=config.getoption("judge_lm"),
+        lm_engine=config.getoption("lm_engine"),
+        lm_rps=config.getoption("lm_rps"),
+        lm_concurrency=config.getoption("lm_concurrency"),
         compiler=config.getoption("compiler"),
         repeats=config.getoption("repeats"),
         out=config.getoption("evals_out") or default_out(),

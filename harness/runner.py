@@ -48,16 +48,23 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import dspy
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from .cairo import Compiler, CompilerNotFound
+from .endpoint import check_key, parse_spec, with_defaults
 from .judge import Judge, make_judge
 from .lm import current_case, make_lm, missing_credentials
 from .metric import CaseResult, Scorer
 from .paths import project_root
 from .program import DaemonExecutor, Program, load_program
 from .suite import Case, Suite, load_suites, suite_root
-from .transient import describe, is_transient
+from .transient import describe, is_transient, refused_key, retry_after
 
 try:  # the run lock; absent on Windows, where runs are not locked
     import fcntl
@@ -68,7 +75,10 @@ DEFAULT_PROGRAM = "harness.rag:RagPipeline"
 CLOSE_GRACE = 3.0  # seconds an ending run waits for its compiler to close
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-_COST: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("cairo_evals_cost", default=None)
+# What each LM call of the current case cost: (role, USD, tokens), appended by `_metered` LMs.
+_COST: contextvars.ContextVar[list[tuple[str, float, int]] | None] = contextvars.ContextVar(
+    "cairo_evals_cost", default=None
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,9 @@ class RunOptions:
     workers: int | None = None  # compiler worker processes (native, wasm); None: one per core
     retries: int = 3
     backoff: float = 2.0
+    lm_engine: str | None = None  # DSPy's client for live LMs without their own `engine=`
+    lm_rps: float | None = None  # requests per second per live endpoint, unless its spec says
+    lm_concurrency: int | None = None  # requests in flight per live endpoint, unless its spec says
     max_cost: float | None = None
     out: str = "reports"
     compile_cache: bool = True
@@ -388,18 +401,31 @@ class RunLock:
 # -- the run ----------------------------------------------------------------------------------
 
 
-def _metered(lm: dspy.LM) -> dspy.LM:
-    """Attribute each call's cost to the case whose task made it (a contextvar accumulator)."""
+def _metered(lm: dspy.LM, role: str = "program") -> dspy.LM:
+    """Attribute each call's cost and tokens to the case whose task made it (a contextvar
+    accumulator). A call DSPy's cache answered cost nothing now and counts 0."""
     original = lm.update_history
 
     def update_history(entry: dict[str, Any]) -> None:
         original(entry)
         sink = _COST.get()
-        if sink is not None and entry.get("cost"):
-            sink.append(float(entry["cost"]))
+        if sink is None or getattr(entry.get("response"), "cache_hit", False):
+            return
+        usage = entry.get("usage") or {}
+        tokens = int(usage.get("total_tokens") or 0) if isinstance(usage, dict) else 0
+        sink.append((role, float(entry.get("cost") or 0.0), tokens))
 
     lm.update_history = update_history  # type: ignore[method-assign]
     return lm
+
+
+def live_spec(spec: str, opts: RunOptions) -> str:
+    """A live model's spec as a run builds it: the run's engine and rate limits where the spec
+    sets none, and DSPy's response cache off unless the spec turns it on. An evaluation samples
+    the model afresh each run, so its tokens and cost are what the server served."""
+    return with_defaults(
+        spec, engine=opts.lm_engine, rps=opts.lm_rps, concurrency=opts.lm_concurrency, cache=False
+    )
 
 
 def resolve_lm_spec(spec: str | None, suite: Suite) -> str | None:
@@ -466,19 +492,29 @@ class Runner:
         # Repeats must not come from DSPy's cache: each sample gets its own rollout id. A replay
         # LM needs none: it serves a request's recorded samples in turn.
         rollout = sample if sample and not spec.startswith("replay:") else 0
-        key = f"{spec}#{rollout}"
+        recording = spec.startswith("record:") and spec not in self.given_lms
+        key = f"{spec}#{rollout}" + (f"#{suite.name}" if recording else "")
         if key not in self.lms and spec in self.given_lms:
             self.lms[key] = _metered(self.given_lms[spec])
         if key not in self.lms:
-            extra = {"rollout_id": rollout, "temperature": 1.0} if rollout else {}
+            extra: dict[str, Any] = {"rollout_id": rollout, "temperature": 1.0} if rollout else {}
+            if recording:  # each suite's exchanges, for `--lm replay:<run folder>/recordings/<suite>.jsonl`
+                extra["record_to"] = self.recording_path(suite)
             # The runner owns retries (backoff, jitter, counted), so DSPy's are off.
-            self.lms[key] = _metered(make_lm(spec, num_retries=0, **extra))
+            self.lms[key] = _metered(make_lm(live_spec(spec, self.opts), num_retries=0, **extra))
         return self.lms[key]
+
+    def recording_path(self, suite: Suite) -> Path:
+        """Where a `record:` LM writes this suite's exchanges (in the run's folder)."""
+        return self.folder / "recordings" / f"{suite.name}.jsonl"
 
     def judge_for(self, suite: Suite) -> Judge:
         spec = resolve_lm_spec(self.opts.judge_lm or suite.judge, suite) or "heuristic"
         if spec not in self.judges:
-            self.judges[spec] = make_judge(spec)
+            judge = make_judge(live_spec(spec, self.opts))
+            if isinstance(getattr(judge, "lm", None), dspy.LM):
+                _metered(judge.lm, "judge")
+            self.judges[spec] = judge
         return self.judges[spec]
 
     @property
@@ -511,7 +547,10 @@ class Runner:
             judge_spec = resolve_lm_spec(self.opts.judge_lm or suite.judge, suite) or "heuristic"
             for flag, spec in (("--lm", lm_spec), ("--judge-lm", judge_spec)):
                 if spec and spec != "heuristic" and spec not in self.given_lms:
-                    missing = missing_credentials(spec)
+                    try:
+                        missing = missing_credentials(live_spec(spec, self.opts))
+                    except ValueError as e:  # a bad setting in the spec
+                        raise UsageError(f"{flag} (suite {suite.name}): {e}") from None
                     if missing:
                         raise UsageError(
                             f"{flag} {spec} (suite {suite.name}): {' / '.join(missing)} is not set; LiteLLM "
@@ -529,6 +568,30 @@ class Runner:
                     f"suite {suite.name}: program {program.name} needs an LM: pass --lm or set lm:"
                 )
 
+    def check_keys(self, suites: Iterable[Suite]) -> None:
+        """Ask each self-hosted endpoint (`api_base`) once whether it takes its key, before any
+        case runs: a refused key stops the run now, naming its variable, instead of failing
+        every case."""
+        asked: set[str] = set()
+        for suite in suites:
+            for flag, spec in (
+                ("--lm", resolve_lm_spec(self.opts.lm or suite.lm, suite)),
+                ("--judge-lm", resolve_lm_spec(self.opts.judge_lm or suite.judge, suite)),
+            ):
+                if not spec or spec in asked or spec in self.given_lms or spec == "heuristic":
+                    continue
+                asked.add(spec)
+                if spec.startswith(("replay:", "py:")):
+                    continue
+                endpoint = parse_spec(spec.removeprefix("record:"))
+                status = check_key(endpoint)
+                if status is not None:
+                    var = endpoint.api_key_env or "no api_key_env (no key was sent)"
+                    raise UsageError(
+                        f"{flag} {spec} (suite {suite.name}): {endpoint.api_base} refused the key "
+                        f"(HTTP {status}) from {var}; check the variable's value"
+                    )
+
     def validate(self) -> list[tuple[Suite, Case]]:
         """The selected cases, with every program, LM and judge they need loaded (no I/O)."""
         picked = select(self.suites, self.opts)
@@ -543,6 +606,7 @@ class Runner:
         if self._jobs is not None:
             return self._jobs
         picked = self.validate()
+        self.check_keys({s.name: s for s, _ in picked}.values())
         toolchain = self.toolchain()  # a missing compiler fails here, before the folder exists
         try:
             self.folder.mkdir(parents=True, exist_ok=not self.fresh)
@@ -630,11 +694,19 @@ class Runner:
                 log.warning("compiles still running after %gs were abandoned", CLOSE_GRACE)
 
     def _retrying(self) -> AsyncRetrying:
+        backoff = wait_exponential_jitter(
+            multiplier=self.opts.backoff, max=60, jitter=min(1.0, self.opts.backoff)
+        )
+
+        def wait(state: RetryCallState) -> float:
+            # A server that says when to come back (429/503 with Retry-After) is believed.
+            failure = state.outcome.exception() if state.outcome is not None else None
+            asked = retry_after(failure) if failure is not None else None
+            return min(asked, 60.0) if asked is not None else backoff(state)
+
         return AsyncRetrying(
             stop=stop_after_attempt(self.opts.retries + 1),
-            wait=wait_exponential_jitter(
-                multiplier=self.opts.backoff, max=60, jitter=min(1.0, self.opts.backoff)
-            ),
+            wait=wait,
             retry=retry_if_exception(is_transient),
             reraise=True,
         )
@@ -654,9 +726,28 @@ class Runner:
                 ) from None
             raise
 
+    @staticmethod
+    def _stop_on_refused_key(error: BaseException, flag: str, lm: Any) -> None:
+        """A server that refuses the key (401/403) refuses every case alike: no verdict on this one,
+        the run stops (exit 2) naming the variable; finished cases are kept for --resume."""
+        if not refused_key(error):
+            return
+        endpoint = getattr(lm, "endpoint", None)
+        model = getattr(lm, "model", "the LM")
+        if endpoint is not None and endpoint.api_key_env:
+            var = endpoint.api_key_env
+        elif endpoint is not None and endpoint.api_base:
+            var = "no api_key_env (no key was sent)"
+        else:
+            provider = str(model).split("/", 1)[0] if "/" in str(model) else "openai"
+            var = f"the provider's variable ({provider.upper()}_API_KEY or the like)"
+        raise UsageError(
+            f"{flag} {model}: the server refused the key from {var}: {describe(error)}"
+        ) from None
+
     async def _answer(self, suite: Suite, case: Case, sample: int) -> CaseResult:
         program, lm = self.program_for(suite), self.lm_for(suite, sample)
-        costs: list[float] = []
+        costs: list[tuple[str, float, int]] = []
         _COST.set(costs)
         attempts = 0
         start = time.monotonic()
@@ -671,7 +762,7 @@ class Runner:
                 sample=sample,
                 retries=max(attempts - 1, 0),
                 duration_s=round(time.monotonic() - start, 3),
-                cost=round(sum(costs), 6),
+                cost=round(sum(c for _, c, _ in costs), 6),
                 **fields,
             )
 
@@ -681,6 +772,7 @@ class Runner:
                     attempts += 1
                     answer = await self._ask(program, case, lm)
         except Exception as e:
+            self._stop_on_refused_key(e, "--lm", lm)
             text = describe(e) if not isinstance(e, CaseTimeout) else str(e)
             if is_transient(e):  # infrastructure that kept failing: no verdict on the program
                 fault = f"{text} (still failing after {attempts} attempts)"
@@ -694,14 +786,17 @@ class Runner:
         except (CompilerNotFound, OutputError):
             raise  # the environment, not this case: the run stops
         except Exception as e:  # our own stages crashed or kept failing: a fault, redone by --resume
+            self._stop_on_refused_key(e, "--judge-lm", getattr(self.judge_for(suite), "lm", None))
             fault = f"scoring failed: {describe(e)}"
             return failed(feedback=f"not scored: harness fault: {fault}", status="error", fault=fault)
+        # The program's tokens as its usage tracker saw them, plus the judge's calls.
         tokens = sum(int(u.get("total_tokens") or 0) for u in answer.usage.values() if isinstance(u, dict))
+        tokens += sum(t for role, _, t in costs if role == "judge")
         return replace(
             result,
             retries=attempts - 1,
             tokens=tokens,
-            cost=round(sum(costs), 6),
+            cost=round(sum(c for _, c, _ in costs), 6),
             duration_s=round(time.monotonic() - start, 3),
             extra=answer.extra,
         )

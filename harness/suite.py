@@ -155,12 +155,48 @@ class CaseModel(_Strict):
         return value
 
 
+class LMSettingsModel(_Strict):
+    """A live LM and how it is reached (see harness.endpoint); the key stays in its variable."""
+
+    model: str = Field(description="The model string, e.g. openai/gpt-4o-mini or hosted_vllm/qwen2.5-coder.")
+    api_base: str | None = Field(None, description="The server's base URL, e.g. http://gpu-box:8000/v1.")
+    api_key_env: str | None = Field(None, description="The environment variable holding the API key.")
+    headers: dict[str, str] | None = Field(
+        None, description="Extra HTTP headers; ${VAR} is read from the environment."
+    )
+    engine: Literal["auto", "lm15", "litellm"] | None = Field(
+        None, description="DSPy's client (--lm-engine)."
+    )
+    price: dict[str, float] | None = Field(None, description="{input, output}: USD per million tokens.")
+    rps: float | None = Field(None, gt=0, description="Requests per second to this endpoint.")
+    concurrency: int | None = Field(None, gt=0, description="Requests in flight to this endpoint.")
+    cache: bool | None = Field(None, description="Let DSPy's on-disk cache answer repeats (default off).")
+
+
 class SuiteModel(_Strict):
     suite: CaseId = Field(description="The suite's name.")
     description: str = ""
     program: str | None = Field(None, description="Default program under test (--program overrides).")
-    lm: str | None = Field(None, description="Default LM (--lm overrides), e.g. replay:recordings/x.jsonl.")
-    judge: str = Field("heuristic", description="'heuristic' or an LM string (--judge-lm overrides).")
+    lm: str | LMSettingsModel | None = Field(
+        None,
+        description="Default LM (--lm overrides): a string (replay:recordings/x.jsonl, a model, "
+        "model?api_base=…) or a model with its connection settings.",
+    )
+    judge: str | LMSettingsModel = Field(
+        "heuristic", description="'heuristic' or an LM, as for lm (--judge-lm overrides)."
+    )
+
+    @field_validator("lm", "judge", mode="after")
+    @classmethod
+    def _lm_spec(cls, value: Any) -> Any:
+        from .endpoint import parse_spec, spec_from_mapping
+
+        if isinstance(value, LMSettingsModel):
+            return spec_from_mapping(value.model_dump(exclude_none=True))
+        if isinstance(value, str) and "?" in value and not value.startswith(("replay:", "py:")):
+            parse_spec(value.removeprefix("record:"))
+        return value
+
     compiler: Literal["auto", "scarb", "native", "wasm"] = "auto"
     test_runner: Literal["auto", "snforge", "cairo-test"] = Field(
         "auto",

@@ -127,3 +127,27 @@ def describe(exc: BaseException) -> str:
         if not text:
             text = str(cause).strip()
     return f"{name}: {text}" if text else f"{name} (no message)"
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """The seconds a server asked the client to wait (`Retry-After`, or an error's `retry_after`),
+    if anything in the cause chain carries it."""
+    for e in _chain(exc):
+        value = getattr(e, "retry_after", None)
+        if value is None:
+            headers = getattr(getattr(e, "response", None), "headers", None)
+            value = headers.get("retry-after") if headers is not None and hasattr(headers, "get") else None
+        try:
+            seconds = float(value) if value is not None else None
+        except (TypeError, ValueError):
+            seconds = None
+        if seconds is not None and seconds >= 0:
+            return seconds
+    return None
+
+
+def refused_key(exc: BaseException) -> bool:
+    """Whether a server refused the credentials (HTTP 401/403, or DSPy's `LMAuthError`)."""
+    from dspy.utils.exceptions import LMAuthError
+
+    return any(isinstance(e, LMAuthError) or http_status(e) in (401, 403) for e in _chain(exc))

@@ -21,6 +21,7 @@ from dspy.clients.engines import lm15_engine
 from dspy.lm15 import Config, Message, Request, Response, TextPart, Usage
 from dspy.utils.exceptions import LMConfigurationError, LMError, LMRateLimitError, is_retryable_lm_error
 
+from harness.endpoint import Endpoint
 from harness.lm import (
     CURRENT_CASE,
     ReplayMiss,
@@ -376,7 +377,9 @@ def test_broken_recordings_are_reported_with_file_and_line(tmp_path: Path) -> No
 
 def test_make_lm_model_string_is_a_plain_dspy_lm_on_the_litellm_path() -> None:
     lm = make_lm("openai/gpt-4o-mini", temperature=0.1, max_tokens=500)
-    assert type(lm) is dspy.LM  # not a subclass: nothing of ours in the live path
+    # A dspy.LM on DSPy's own engines; ours adds only the endpoint's rate limit, price and the
+    # malformed-reply check (harness.endpoint), none of which a bare model string sets.
+    assert isinstance(lm, dspy.LM) and lm.endpoint == Endpoint("openai/gpt-4o-mini")
     assert lm.model == "openai/gpt-4o-mini" and lm.engine == "auto"
     assert lm.kwargs["temperature"] == 0.1 and lm.kwargs["max_tokens"] == 500
     assert lm.history == []

@@ -8,9 +8,10 @@ Every embedder has a `name` (stored with the corpus, so a mismatch is caught), a
   like `starknet::storage::Map`, their segments, and the parts of snake_case / CamelCase names)
   into 384 signed buckets, sublinear term weights, L2-normalised. Texts sharing vocabulary get a
   high cosine similarity; there is no model to download and no network.
-- `LiteLLMEmbedder(model)` calls a hosted embedding model through `dspy.Embedder` (or litellm
-  directly). It is thin and importable but untested here: no embedding endpoint is reachable on
-  these machines.
+- `LiteLLMEmbedder(model)` calls an embedding model's `/embeddings` endpoint through
+  `dspy.Embedder` (or litellm directly). The model string may carry its endpoint like any live
+  LM (`openai/nomic-embed-text?api_base=http://gpu-box:8000/v1&api_key_env=EMBED_KEY`, see
+  `harness.endpoint`). Tested over HTTP against a stand-in OpenAI-compatible server.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import hashlib
 import itertools
 import math
 import re
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -120,22 +121,36 @@ class HashEmbedder:
 
 
 class LiteLLMEmbedder:
-    """A hosted embedding model (`openai/text-embedding-3-small`, …). Untested here (no endpoint).
+    """An embedding model behind an `/embeddings` endpoint (`openai/text-embedding-3-small`, a
+    self-hosted one with `?api_base=…`).
 
     Args:
-        model: a LiteLLM model string.
+        model: a LiteLLM model string, with endpoint settings after `?` (`harness.endpoint`):
+            `api_base`, `api_key_env`, `header.<Name>`, `cache=true`. The stored name (checked
+            against the corpus) is the model alone, not where it is served.
         dim: the vector size if known; otherwise learnt from one probe call on first use.
-        via_dspy: True calls `dspy.Embedder(model).acall` (DSPy's cache applies); False calls
-            `litellm.aembedding` directly.
+        via_dspy: True calls `dspy.Embedder(model).acall`; False calls `litellm.aembedding`
+            directly. DSPy's cache is used only with `cache=true`.
         batch_size: texts per request.
     """
 
     def __init__(self, model: str, dim: int | None = None, *, via_dspy: bool = True, batch_size: int = 100):
-        self.model = model
-        self.name = f"litellm:{model}"
+        from ..endpoint import parse_spec
+
+        self.endpoint = parse_spec(model)
+        self.model = self.endpoint.model
+        self.name = f"litellm:{self.model}"
         self._dim = dim
         self.via_dspy = via_dspy
         self.batch_size = batch_size
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        kwargs = self.endpoint.client_kwargs()
+        kwargs.pop("engine", None)
+        kwargs.pop("cache", None)
+        if "headers" in kwargs:
+            kwargs["extra_headers"] = kwargs.pop("headers")
+        return kwargs
 
     def __repr__(self) -> str:
         return f"LiteLLMEmbedder({self.model!r})"
@@ -152,12 +167,18 @@ class LiteLLMEmbedder:
             if self.via_dspy:
                 import dspy
 
-                arr = await dspy.Embedder(self.model, batch_size=self.batch_size).acall(batch)
+                embedder = dspy.Embedder(
+                    self.model,
+                    batch_size=self.batch_size,
+                    caching=bool(self.endpoint.cache),
+                    **self._client_kwargs(),
+                )
+                arr = await embedder.acall(batch)
                 out.extend(np.asarray(arr, dtype=float).reshape(len(batch), -1).tolist())
             else:
                 import litellm
 
-                resp = await litellm.aembedding(model=self.model, input=batch)
+                resp = await litellm.aembedding(model=self.model, input=batch, **self._client_kwargs())
                 out.extend(list(item["embedding"]) for item in resp.data)
         return out
 
