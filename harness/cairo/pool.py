@@ -11,9 +11,10 @@ What a call can end as, besides a reply:
 - `crash`: the worker died or wrote something that is not a reply.
 
 All three are harness faults, never verdicts on the code (the compile stage runs a call that hit
-a bound again, alone, before it calls it the code's: `Gate`, `WorkerPool.retire_idle`). Workers are started in their own
-process group (a kill takes their children too) and watch their parent: when the harness dies,
-even by `kill -9`, they exit instead of computing on for nobody.
+a bound again, alone, before it calls it the code's: `Gate`, `WorkerPool.retire_idle`).
+
+Workers are started in their own process group (a kill takes their children too) and watch their
+parent: when the harness dies, even by `kill -9`, they exit instead of computing on for nobody.
 """
 
 from __future__ import annotations
