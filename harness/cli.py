@@ -850,7 +850,11 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     ui.add_commands(sub)
     doctor.add_commands(sub)
 
-    p = sub.add_parser("compare", help="per-case deltas of B against baseline A; exit 1 on a regression")
+    p = sub.add_parser(
+        "compare",
+        help="per-case deltas of B against baseline A; exit 1 when a case went from pass to fail "
+        "(a harness fault against a verdict counts as a fail) or the mean's 95%% CI is below -margin",
+    )
     p.add_argument("a", help="baseline: a run id, run folder or results.jsonl")
     p.add_argument("b", help="candidate: a run id, run folder or results.jsonl")
     p.add_argument("--out", default=default_out(), help="where run folders are (default reports/)")
