@@ -232,15 +232,20 @@ def test_load_results_missing(tmp_path: Path) -> None:
         load_results("mlflow:abc123", out=str(out))
 
 
+def write_results(folder: Path, results: list[CaseResult]) -> None:
+    from harness.runner import ResultsLog
+
+    log = ResultsLog(folder / "results.jsonl")
+    for r in results:
+        log.append(r)
+
+
 def test_compare_command_exits_1_only_on_a_regression(tmp_path, capsys) -> None:
     """The CLI face: identical runs pass; a broad drop is a regression; too few cases say so."""
     from harness.cli import main
-    from harness.runner import ResultsLog
 
     def write(name: str, results: list[CaseResult]) -> None:
-        log = ResultsLog(tmp_path / name / "results.jsonl")
-        for r in results:
-            log.append(r)
+        write_results(tmp_path / name, results)
 
     base = [CaseResult("s", f"c{i}", 1.0, "", True, True) for i in range(8)]
     write("a", base)
@@ -261,12 +266,9 @@ def test_compare_exits_1_when_cases_went_from_pass_to_fail_with_the_statistics_b
     """3 pass->fail flips out of 8 are not significant (McNemar p = 0.125) and the mean is
     inconclusive, but a nightly gate must fail on them: exit 1, the flips named, the p printed."""
     from harness.cli import main
-    from harness.runner import ResultsLog
 
     def write(name: str, results: list[CaseResult]) -> None:
-        log = ResultsLog(tmp_path / name / "results.jsonl")
-        for r in results:
-            log.append(r)
+        write_results(tmp_path / name, results)
 
     a = [CaseResult("s", f"c{i}", 0.95, "", True, True) for i in range(8)]
     write("a", a)
