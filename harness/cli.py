@@ -420,13 +420,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_and_record(
-    runner: Runner, args: argparse.Namespace, label: str, again: str = "cairo-evals run", **tags: str
+    runner: Runner, args: argparse.Namespace, label: str, again: str = "", **tags: str
 ) -> int | tuple[int, RunResult]:
     """Validate, run with progress, write the reports, gate, log to MLflow (unless --no-mlflow):
     `run` and `rescore` alike. The exit code and the result, or just the exit code when
-    interrupted. `again` is the command that continues the run (with --resume ID)."""
+    interrupted. `again` is the command that continues the run (with --resume ID), when it is not
+    `cairo-evals run`."""
     runner.validate()  # bad programs, LMs, keys or selections fail here, before anything is announced
-    resume = f"{again} --resume {runner.run_id}"
+    resume = f"{again + ' ' if again else ''}--resume {runner.run_id}"
     try:
         result = _execute(runner, label)
     except KeyboardInterrupt:
@@ -439,7 +440,7 @@ def _run_and_record(
             f"{str(e).rstrip('.')}. Finished cases are kept: continue with {resume} "
             "once a compiler is installed."
         ) from None
-    code, found = _finish(result, args.allow_errors, again)
+    code, found = _finish(result, args.allow_errors, again or "cairo-evals run")
     if not args.no_mlflow:
         from .tracking import log_run
 
