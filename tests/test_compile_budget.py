@@ -190,3 +190,21 @@ def test_the_gate_lets_one_run_alone_only_when_nothing_else_runs() -> None:
     for t in (holder, loner, late):
         t.join(30)
     assert order == ["shared in", "shared out", "alone", "late shared"]
+
+
+def test_the_memory_bound_hit_twice_is_a_verdict_too() -> None:
+    """The memory bound (a worker past `kill_rss`) takes the same path as the time bound; making a
+    real worker pass 6 GB is not done here, so this checks the verdict built from two such hits
+    as the pool reports them."""
+    from harness.cairo.pool import Reply
+    from harness.cairo.results import fault_result, over_budget
+
+    hit = fault_result(
+        "native", "v", Reply({}, 0, 7 << 30, failure="memory"), time.monotonic(), [], 9, "2.16.0"
+    )
+    assert hit.fault and hit.bound == "memory"
+    crash = fault_result("native", "v", Reply({}, 0, 0, failure="crash", detail="panicked"), 0.0, [], 9, None)
+    assert crash.fault and crash.bound is None  # a crash is not a bound: never run again, stays a fault
+    verdict = over_budget(hit, hit, 9)
+    assert verdict.status == "ok" and not verdict.fault and not verdict.ok and verdict.budget_s is None
+    assert verdict.errors[0].code == "compile-budget" and "memory bound" in verdict.errors[0].message
