@@ -855,7 +855,11 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--out", default=default_out(), help="where run folders go (default reports/)")
     p.add_argument("--resume", metavar="RUN_ID", help="continue a run: skip its finished cases")
     p.add_argument("--max-cost", type=float, help="stop starting cases once the LM cost passes this")
-    p.add_argument("--baseline", metavar="RUN", help="compare with this run; exit 1 on a regression")
+    p.add_argument(
+        "--baseline",
+        metavar="RUN",
+        help="compare with this run; exit 1 when a case went from pass to fail or the mean dropped",
+    )
     p.add_argument("--mlflow-uri", help="tracking server (default: MLFLOW_TRACKING_URI, else ./mlruns.db)")
     p.add_argument("--experiment", help="MLflow experiment (default: the suite's name)")
     p.add_argument("--no-mlflow", action="store_true", help="do not log the run to MLflow")
