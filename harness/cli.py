@@ -902,11 +902,11 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     ui.add_commands(sub)
     doctor.add_commands(sub)
 
-    p = sub.add_parser(
-        "rescore",
-        help="score a finished run's saved answers again with today's harness (compiler, extraction, "
-        "rules, judge; no LM calls for answers) into a new run; then: cairo-evals compare RUN NEWRUN",
+    rescore_help = (
+        "score a finished run's saved answers again with today's harness (compiler, extraction, "
+        "rules, judge; no LM calls for answers) into a new run; then: cairo-evals compare RUN NEWRUN"
     )
+    p = sub.add_parser("rescore", help=rescore_help, description=rescore_help)
     p.add_argument("run", metavar="RUN", help="the finished run's id (a folder under --out)")
     p.add_argument("--out", default=default_out(), help="where run folders are (default reports/)")
     p.add_argument("--run-id", metavar="ID", help="the new run's id (default: a new one); must not exist")
@@ -925,11 +925,12 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--no-mlflow", action="store_true", help="do not log the run to MLflow")
     p.set_defaults(func=cmd_rescore)
 
-    p = sub.add_parser(
-        "compare",
-        help="per-case deltas of B against baseline A; exit 1 when a case went from pass to fail "
-        "(a harness fault against a verdict counts as a fail) or the mean's 95%% CI is below -margin",
+    compare_help = (
+        "per-case deltas of B against baseline A; exit 1 when a case went from pass to fail "
+        "(a harness fault against a verdict counts as a fail) or the mean's 95% CI is below -margin; "
+        "McNemar's p of the flips is printed as information"
     )
+    p = sub.add_parser("compare", help=compare_help.replace("%", "%%"), description=compare_help)
     p.add_argument("a", help="baseline: a run id, run folder or results.jsonl")
     p.add_argument("b", help="candidate: a run id, run folder or results.jsonl")
     p.add_argument("--out", default=default_out(), help="where run folders are (default reports/)")
