@@ -297,10 +297,10 @@ def _csv(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _run_options(args: argparse.Namespace) -> RunOptions:
-    from .runner import RunOptions, resume_options
+    from .runner import RunOptions, resume_run_options
 
     if args.resume:
-        return resume_options(args.resume, args.out)
+        return resume_run_options(args.resume, args.out)
     return RunOptions(
         suites=tuple(args.suites),
         program=args.program,
@@ -433,30 +433,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     opts = _run_options(args)
     # a new run given its id must not land in an existing folder: only --resume continues one
     runner = Runner(opts, run_id=args.resume or args.run_id, fresh=not args.resume)
-    runner.validate()  # bad programs, LMs, keys or selections fail here, before anything is announced
-    try:
-        result = _execute(runner)
-    except KeyboardInterrupt:
-        print(
-            f"\ninterrupted: finished cases are kept; continue with --resume {runner.run_id}", file=sys.stderr
-        )
-        return 130
-    except CompilerNotFound as e:  # the first compile the cache could not answer: exit 2, one line
-        if not runner.folder.is_dir():
-            raise
-        raise CompilerNotFound(
-            f"{str(e).rstrip('.')}. Finished cases are kept: continue with --resume {runner.run_id} "
-            "once a compiler is installed."
-        ) from None
-    code, found = _finish(result, args.allow_errors)
-    if not args.no_mlflow:
-        from .tracking import log_run
-
-        mlflow_id = log_run(
-            result, found, opts, runner.programs, uri=args.mlflow_uri, experiment=args.experiment
-        )
-        if mlflow_id:
-            print(f"logged to MLflow as run {mlflow_id} (cairo-evals ui to browse)", file=sys.stderr)
+    outcome = _run_and_record(runner, args, "run")
+    if isinstance(outcome, int):
+        return outcome
+    code, result = outcome
     if args.baseline:
         try:
             regressed = print_comparison(args.baseline, result.run_id, args.out, args.margin).regression
@@ -464,6 +444,72 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--baseline: {e}") from None
         code = max(code, 1 if regressed else 0)
     return code
+
+
+def _run_and_record(
+    runner: Runner, args: argparse.Namespace, label: str, again: str = "", **tags: str
+) -> int | tuple[int, RunResult]:
+    """Validate, run with progress, write the reports, gate, log to MLflow (unless --no-mlflow):
+    `run` and `rescore` alike. The exit code and the result, or just the exit code when
+    interrupted. `again` is the command that continues the run (with --resume ID), when it is not
+    `cairo-evals run`."""
+    runner.validate()  # bad programs, LMs, keys or selections fail here, before anything is announced
+    resume = f"{again + ' ' if again else ''}--resume {runner.run_id}"
+    try:
+        result = _execute(runner, label)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished cases are kept; continue with {resume}", file=sys.stderr)
+        return 130
+    except CompilerNotFound as e:  # the first compile the cache could not answer: exit 2, one line
+        if not runner.folder.is_dir():
+            raise
+        raise CompilerNotFound(
+            f"{str(e).rstrip('.')}. Finished cases are kept: continue with {resume} "
+            "once a compiler is installed."
+        ) from None
+    code, found = _finish(result, args.allow_errors, again or "cairo-evals run")
+    if not args.no_mlflow:
+        from .tracking import log_run
+
+        mlflow_id = log_run(
+            result,
+            found,
+            runner.opts,
+            runner.programs,
+            uri=args.mlflow_uri,
+            experiment=args.experiment,
+            tags=tags or None,
+        )
+        if mlflow_id:
+            print(f"logged to MLflow as run {mlflow_id} (cairo-evals ui to browse)", file=sys.stderr)
+    return code, result
+
+
+def cmd_rescore(args: argparse.Namespace) -> int:
+    from .runner import UsageError, rescore_runner
+
+    if (args.timeout is not None and args.timeout <= 0) or (args.workers is not None and args.workers < 1):
+        raise UsageError("--timeout must be above 0 seconds and --workers at least 1")
+    if args.resume and args.run_id and args.resume != args.run_id:
+        raise UsageError(f"--run-id {args.run_id} and --resume {args.resume} name two runs: give one")
+    runner = rescore_runner(
+        args.run,
+        out=args.out,
+        run_id=args.resume or args.run_id,
+        resume=bool(args.resume),
+        compiler=args.compiler,
+        judge_lm=args.judge_lm,
+        workers=args.workers,
+        compile_timeout=args.timeout,
+        concurrency=args.concurrency,
+        compile_cache=False if args.no_cache else None,
+    )
+    again = f"cairo-evals rescore {args.run}"
+    outcome = _run_and_record(runner, args, "rescore", again, **{"cairo_evals.rescore_of": args.run})
+    if isinstance(outcome, int):
+        return outcome
+    print(f"rescore of {args.run}: see what changed with cairo-evals compare {args.run} {runner.run_id}")
+    return outcome[0]
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
@@ -559,7 +605,9 @@ def _save(result: RunResult, allow_errors: bool = False) -> tuple[list[SuiteVerd
         ) from None
 
 
-def _finish(result: RunResult, allow_errors: bool = False) -> tuple[int, list[SuiteVerdict]]:
+def _finish(
+    result: RunResult, allow_errors: bool = False, again: str = "cairo-evals run"
+) -> tuple[int, list[SuiteVerdict]]:
     """Summary file, reports, tables, gates: the end of `run` and `merge` alike; the exit code
     (2 when harness faults left cases unscored: the verdict is incomplete, unless `allow_errors`,
     which gates the cases that have a verdict) and the verdicts."""
@@ -583,7 +631,7 @@ def _finish(result: RunResult, allow_errors: bool = False) -> tuple[int, list[Su
     if faults and not allow_errors:
         print(
             f"{faults} case(s) not scored because of harness faults (see 'fault:' above); redo them with "
-            f"cairo-evals run --resume {result.run_id}",
+            f"{again} --resume {result.run_id}",
             file=sys.stderr,
         )
         return 2, found
@@ -846,7 +894,11 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--out", default=default_out(), help="where run folders go (default reports/)")
     p.add_argument("--resume", metavar="RUN_ID", help="continue a run: skip its finished cases")
     p.add_argument("--max-cost", type=float, help="stop starting cases once the LM cost passes this")
-    p.add_argument("--baseline", metavar="RUN", help="compare with this run; exit 1 on a regression")
+    p.add_argument(
+        "--baseline",
+        metavar="RUN",
+        help="compare with this run; exit 1 when a case went from pass to fail or the mean dropped",
+    )
     p.add_argument("--mlflow-uri", help="tracking server (default: MLFLOW_TRACKING_URI, else ./mlruns.db)")
     p.add_argument("--experiment", help="MLflow experiment (default: the suite's name)")
     p.add_argument("--no-mlflow", action="store_true", help="do not log the run to MLflow")
@@ -890,7 +942,35 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     ui.add_commands(sub)
     doctor.add_commands(sub)
 
-    p = sub.add_parser("compare", help="per-case deltas of B against baseline A; exit 1 on a regression")
+    rescore_help = (
+        "score a finished run's saved answers again with today's harness (compiler, extraction, "
+        "rules, judge; no LM calls for answers) into a new run; then: cairo-evals compare RUN NEWRUN"
+    )
+    p = sub.add_parser("rescore", help=rescore_help, description=rescore_help)
+    p.add_argument("run", metavar="RUN", help="the finished run's id (a folder under --out)")
+    p.add_argument("--out", default=default_out(), help="where run folders are (default reports/)")
+    p.add_argument("--run-id", metavar="ID", help="the new run's id (default: a new one); must not exist")
+    p.add_argument("--resume", metavar="ID", help="continue an interrupted rescore of RUN")
+    p.add_argument(
+        "--compiler", choices=["auto", "scarb", "native", "wasm"], default=None, help="default: RUN's"
+    )
+    p.add_argument("--judge-lm", help="'heuristic' or an LM spec (default: RUN's, else the suite's judge)")
+    p.add_argument("--workers", type=int, default=None, help="compiler worker processes (default: RUN's)")
+    p.add_argument("--timeout", type=float, default=None, help="seconds of compiler worker time per compile")
+    p.add_argument("--concurrency", type=int, default=None, help="cases in flight at once (default: RUN's)")
+    p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
+    p.add_argument("--allow-errors", action="store_true", help=ALLOW_ERRORS_HELP)
+    p.add_argument("--mlflow-uri", help="tracking server (default: MLFLOW_TRACKING_URI, else ./mlruns.db)")
+    p.add_argument("--experiment", help="MLflow experiment (default: the suite's name)")
+    p.add_argument("--no-mlflow", action="store_true", help="do not log the run to MLflow")
+    p.set_defaults(func=cmd_rescore)
+
+    compare_help = (
+        "per-case deltas of B against baseline A; exit 1 when a case went from pass to fail "
+        "(a harness fault against a verdict counts as a fail) or the mean's 95% CI is below -margin; "
+        "McNemar's p of the flips is printed as information"
+    )
+    p = sub.add_parser("compare", help=compare_help.replace("%", "%%"), description=compare_help)
     p.add_argument("a", help="baseline: a run id, run folder or results.jsonl")
     p.add_argument("b", help="candidate: a run id, run folder or results.jsonl")
     p.add_argument("--out", default=default_out(), help="where run folders are (default reports/)")

@@ -1,10 +1,18 @@
 """Compare two runs case by case: what changed, and can we tell whether B is a regression of A?
 
-Both runs are reduced to one figure per case (`suite::case`) over its scored samples (results
-with status `error` or `skipped` carry no verdict and are left out): the mean score, and the
-pass rate (the share of samples that passed; with `--repeats` one flaky sample moves it a
-little instead of flipping the case). Over the cases present in both runs, weighted by the
-cases' `weight:` as the gates are:
+Both runs are reduced to one figure per case (`suite::case`) over its samples: the mean score,
+and the pass rate (the share of samples that passed; with `--repeats` one flaky sample moves it a
+little instead of flipping the case).
+
+- **Harness faults count against the run that has them.** A sample with status `error` (our
+  compiler crashed, infrastructure kept failing) has no verdict; when the case has a verdict in
+  the other run, the faulted sample counts as a fail with score 0 in its own run, and the case is
+  named ("fault in B counted as 0") with the hint to redo it (`run --resume`). So a case never
+  leaves the comparison silently, and an answer that makes our stages fault gains nothing. A case
+  with no verdict in either run, or `skipped` (the backend cannot judge it) in one, is listed as
+  without a verdict.
+
+Over the cases present in both runs, weighted by the cases' `weight:` as the gates are:
 
 - `delta` per case is B − A; `mean_delta` is their weighted mean;
 - **the interval**: a 95% Student-t interval of the weighted mean difference, on the paired
@@ -15,9 +23,14 @@ cases' `weight:` as the gates are:
   larger than the margin is as compatible with the data as none);
 - **pass/fail flips**: a case passes when its pass rate is at least 1/2. Flips from pass to fail
   (b) and from fail to pass (c) get McNemar's exact test (a one-sided binomial test of b against
-  b + c): a regression when p < 0.05. The flips are always listed.
+  b + c). The flips are always listed.
 
-B is a regression when the interval lies below −margin or the flips are significant.
+**B is a regression (the exit code 1 of `compare`, `run --baseline`, `optimize`) when any case
+went from pass to fail, or the interval lies below −margin.** The statistics are printed beside
+the flips as information: a nightly gate exists to show a team the case that broke, and on the
+suites teams have (8 to 60 cases) McNemar's test cannot reach p < 0.05 before 5 flips with none
+fixed, so a gate waiting for significance would pass almost every real regression. Flaky cases are
+met with `--repeats` (a case fails when fewer than half its samples pass), not by ignoring flips.
 """
 
 from __future__ import annotations
@@ -112,6 +125,8 @@ class CaseDelta:
     samples_a: int
     samples_b: int
     weight: float = 1.0
+    faults_a: int = 0  # samples of A with a harness fault, counted as 0 (fail)
+    faults_b: int = 0
 
     @property
     def passed_a(self) -> bool:
@@ -137,16 +152,18 @@ class Comparison:
     fixed: list[str]  # failed in A, passed in B
     only_a: list[str]
     only_b: list[str]
-    unscored: list[str]  # in both runs but without a verdict in one (status error/skipped)
+    unscored: list[str]  # in both runs but without a verdict in either, or skipped in one
+    faulted_a: list[str]  # cases whose A samples faulted (counted as 0) while B has a verdict
+    faulted_b: list[str]
     mean_a: float  # weighted, over the shared cases
     mean_b: float
     mean_delta: float  # weighted mean of B − A over the shared cases
     ci_low: float | None  # 95% t interval of mean_delta; None with too few cases
     ci_high: float | None
-    verdict: str  # "regression" | "no regression" | "inconclusive" | "not enough cases"
+    verdict: str  # on the mean: "regression" | "no regression" | "inconclusive" | "not enough cases"
     flips_p: float | None  # McNemar exact one-sided p of the pass→fail flips (None: no flips)
     margin: float
-    regression: bool
+    regression: bool  # the gate: a case went from pass to fail, or the interval is below -margin
     reasons: list[str]
     warnings: list[str] = field(default_factory=list)
 
@@ -160,7 +177,7 @@ class Comparison:
         """Rows (see COLUMNS) for printing: changed cases first, then by delta, then unmatched cases."""
         order = {"new failure": 0, "fixed": 1}
         rows = [
-            (c.nodeid, f"{c.a:.3f}", f"{c.b:.3f}", f"{c.delta:+.3f}", c.status)
+            (c.nodeid, f"{c.a:.3f}", f"{c.b:.3f}", f"{c.delta:+.3f}", c.status + _faults_text(c))
             for c in sorted(self.cases, key=lambda c: (order.get(c.status, 2), c.delta, c.nodeid))
         ]
         rows += [(n, "", "-", "", "only in A") for n in self.only_a]
@@ -176,20 +193,38 @@ class Comparison:
         return data
 
 
-def _per_case(results: Iterable[CaseResult]) -> tuple[dict[str, tuple[float, float, int]], set[str]]:
-    """Per case: (mean score, pass rate, samples) over its scored samples; and the cases that
-    have results but none scored."""
-    grouped: dict[str, list[CaseResult]] = defaultdict(list)
+def _faults_text(c: CaseDelta) -> str:
+    said = [f"{run}: {n} fault(s) counted as 0" for run, n in (("A", c.faults_a), ("B", c.faults_b)) if n]
+    return f" ({'; '.join(said)})" if said else ""
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One run's results by case: verdicts (status ok) and harness faults (status error)."""
+
+    verdicts: dict[str, list[CaseResult]]
+    faults: dict[str, int]
+    seen: set[str]
+
+
+def _by_case(results: Iterable[CaseResult]) -> _Run:
+    verdicts: dict[str, list[CaseResult]] = defaultdict(list)
+    faults: dict[str, int] = defaultdict(int)
     seen = set()
     for r in results:
         seen.add(r.nodeid)
         if r.status == "ok":
-            grouped[r.nodeid].append(r)
-    per = {
-        nodeid: (sum(r.score for r in rs) / len(rs), sum(r.passed for r in rs) / len(rs), len(rs))
-        for nodeid, rs in grouped.items()
-    }
-    return per, seen - per.keys()
+            verdicts[r.nodeid].append(r)
+        elif r.status == "error":
+            faults[r.nodeid] += 1
+    return _Run(dict(verdicts), dict(faults), seen)
+
+
+def _figures(run: _Run, nodeid: str) -> tuple[float, float, int, int]:
+    """(mean score, pass rate, samples, faulted samples) of a case, a fault counting as 0 (fail)."""
+    rs, faults = run.verdicts.get(nodeid, []), run.faults.get(nodeid, 0)
+    n = len(rs) + faults
+    return sum(r.score for r in rs) / n, sum(r.passed for r in rs) / n, n, faults
 
 
 def t_interval(deltas: np.ndarray, weights: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -229,19 +264,24 @@ def compare(
     weights by `suite::case` (1 when missing). Raises ValueError when the runs share no case."""
     if margin < 0:
         raise ValueError(f"margin must be >= 0, got {margin}")
-    (per_a, unscored_a), (per_b, unscored_b) = _per_case(a), _per_case(b)
-    shared = sorted(per_a.keys() & per_b.keys())
+    run_a, run_b = _by_case(a), _by_case(b)
+    # a case with a verdict in one run and faults (only) in the other counts, its faults as 0
+    judged_a, judged_b = run_a.verdicts.keys(), run_b.verdicts.keys()
+    countable_a = judged_a | (run_a.faults.keys() & judged_b)
+    countable_b = judged_b | (run_b.faults.keys() & judged_a)
+    shared = sorted((countable_a & countable_b) & (judged_a | judged_b))
     if not shared:
         raise ValueError(
-            f"the runs share no scored case (A has {len(per_a)}, B has {len(per_b)}): "
+            f"the runs share no scored case (A has {len(judged_a)}, B has {len(judged_b)}): "
             "compare runs of the same suite"
         )
     weights = weights or {}
     cases = []
     for nodeid in shared:
-        (sa, ra, na), (sb, rb, nb) = per_a[nodeid], per_b[nodeid]
+        (sa, ra, na, fa), (sb, rb, nb, fb) = _figures(run_a, nodeid), _figures(run_b, nodeid)
         delta = sb - sa if sa != sb else 0.0
-        cases.append(CaseDelta(nodeid, sa, sb, delta, ra, rb, na, nb, float(weights.get(nodeid, 1.0))))
+        weight = float(weights.get(nodeid, 1.0))
+        cases.append(CaseDelta(nodeid, sa, sb, delta, ra, rb, na, nb, weight, fa, fb))
     cases.sort(key=lambda c: (c.delta, c.nodeid))
     deltas = np.array([c.delta for c in cases], dtype=float)
     w = np.array([c.weight for c in cases], dtype=float)
@@ -276,24 +316,33 @@ def compare(
     flips_significant = flips_p is not None and flips_p < ALPHA and bool(new_failures)
     if new_failures:
         p = f"McNemar exact p = {flips_p:.3f}" if flips_p is not None else ""
-        judged = "significant" if flips_significant else "not significant on their own"
+        judged = "significant" if flips_significant else "not significant on their own, shown as information"
         reasons.append(
-            f"{len(new_failures)} case(s) passed in A and fail in B against {len(fixed)} fixed "
-            f"({p}: {judged}): {', '.join(new_failures)}"
+            f"regression: {len(new_failures)} case(s) passed in A and fail in B against {len(fixed)} "
+            f"fixed ({p}: {judged}): {', '.join(new_failures)}"
         )
-    regression = verdict == "regression" or flips_significant
+    regression = verdict == "regression" or bool(new_failures)
     if fixed:
         reasons.append(f"{len(fixed)} case(s) fixed: {', '.join(fixed)}")
-    in_a, in_b = per_a.keys() | unscored_a, per_b.keys() | unscored_b
-    only_a, only_b = sorted(in_a - in_b), sorted(in_b - in_a)
-    unscored = sorted((in_a & in_b) - set(shared))
+    only_a, only_b = sorted(run_a.seen - run_b.seen), sorted(run_b.seen - run_a.seen)
+    unscored = sorted((run_a.seen & run_b.seen) - set(shared))
+    faulted_a = sorted(c.nodeid for c in cases if c.faults_a)
+    faulted_b = sorted(c.nodeid for c in cases if c.faults_b)
+    for run, faulted in (("A", faulted_a), ("B", faulted_b)):
+        if faulted:
+            reasons.append(
+                f"{len(faulted)} case(s) with a harness fault in {run}, counted there as a fail with "
+                f"score 0 (the other run has a verdict; redo them with cairo-evals run --resume): "
+                f"{', '.join(faulted)}"
+            )
     if only_a:
         reasons.append(f"{len(only_a)} case(s) only in A, not compared: {', '.join(only_a)}")
     if only_b:
         reasons.append(f"{len(only_b)} case(s) only in B, not compared: {', '.join(only_b)}")
     if unscored:
         reasons.append(
-            f"{len(unscored)} case(s) without a verdict in a run (error/skipped): {', '.join(unscored)}"
+            f"{len(unscored)} case(s) not compared, without a verdict in either run or skipped in one: "
+            f"{', '.join(unscored)}"
         )
 
     return Comparison(
@@ -303,6 +352,8 @@ def compare(
         only_a=only_a,
         only_b=only_b,
         unscored=unscored,
+        faulted_a=faulted_a,
+        faulted_b=faulted_b,
         mean_a=float(np.dot(w, [c.a for c in cases]) / w.sum()),
         mean_b=float(np.dot(w, [c.b for c in cases]) / w.sum()),
         mean_delta=mean_delta,

@@ -59,7 +59,9 @@ class CaseResult:
     # tests a do-nothing answer passes too (harness/discriminate.py): they earn nothing in passes-some
     nondiscriminating: tuple[str, ...] = ()
     weights: dict[str, float] = field(default_factory=dict)
-    code: str | None = None
+    code: str | None = None  # the Cairo that was scored (extracted from `answer`)
+    # the program's raw answer text, so `cairo-evals rescore` can extract again (None in older runs)
+    answer: str | None = None
     compile: dict[str, Any] | None = None
     judgement: dict[str, Any] | None = None
     sample: int = 0
@@ -86,7 +88,10 @@ class CaseResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CaseResult:
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if isinstance(fields.get("nondiscriminating"), list):  # JSON has no tuples
+            fields["nondiscriminating"] = tuple(fields["nondiscriminating"])
+        return cls(**fields)
 
 
 TIERS: dict[str, tuple[float, float, str]] = {

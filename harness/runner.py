@@ -25,6 +25,13 @@
 - Cases are selected by tags, ids, split and a deterministic shard (`i/n`, by a hash of
   `suite::case`), so CI machines can split a suite and merge the results files afterwards.
 - `max_cost` stops starting new cases once the run's LM cost passes it.
+- **Rescoring** (`rescore_runner`, `cairo-evals rescore RUN`): the same trip without the program
+  stage. Each saved answer of a finished run (`CaseResult.answer`; for older runs, which kept
+  only the extracted `code`, that code, said per case) is scored again with today's compiler,
+  extraction, rules and judge, into a new run whose run.json names the run it rescored
+  (`rescore_of`). No LM is called for answers. A case whose program failed keeps its result; a
+  fault with no answer saved stays a fault; faults and skipped cases with an answer are scored
+  again.
 """
 
 from __future__ import annotations
@@ -459,8 +466,13 @@ class Runner:
         lms: dict[str, dspy.LM] | None = None,
         results_name: str = "results.jsonl",
         fresh: bool = False,
+        saved: dict[tuple[str, str, int], CaseResult] | None = None,
+        origin: dict[str, Any] | None = None,
     ) -> None:
         self.opts = opts
+        # a rescore: the saved results whose answers are scored again instead of asking the program
+        self.saved = saved
+        self.origin = origin or {}  # recorded in run.json beside the options (e.g. `rescore_of`)
         self.fresh = fresh
         self.run_id = run_id or new_run_id()
         self.folder = Path(opts.out) / self.run_id
@@ -540,23 +552,19 @@ class Runner:
         the program must accept the cases' inputs (`cases`, default: every case of the suites)
         and every live model must have its API key in the environment."""
         for suite in suites:
+            judge_spec = resolve_lm_spec(self.opts.judge_lm or suite.judge, suite) or "heuristic"
+            if self.saved is not None:  # a rescore asks no program and no LM: only the judge is wired
+                self._check_credentials({"--judge-lm": judge_spec}, suite)
+                try:
+                    self.judge_for(suite)
+                except (ValueError, OSError) as e:
+                    raise UsageError(f"suite {suite.name}: {e}") from None
+                continue
             program = self.program_for(suite)
             mine = [c for c in cases if c.suite == suite.name] if cases is not None else list(suite.cases)
             program.check_inputs(mine)
             lm_spec = resolve_lm_spec(self.opts.lm or suite.lm, suite)
-            judge_spec = resolve_lm_spec(self.opts.judge_lm or suite.judge, suite) or "heuristic"
-            for flag, spec in (("--lm", lm_spec), ("--judge-lm", judge_spec)):
-                if spec and spec != "heuristic" and spec not in self.given_lms:
-                    try:
-                        missing = missing_credentials(live_spec(spec, self.opts))
-                    except ValueError as e:  # a bad setting in the spec
-                        raise UsageError(f"{flag} (suite {suite.name}): {e}") from None
-                    if missing:
-                        raise UsageError(
-                            f"{flag} {spec} (suite {suite.name}): {' / '.join(missing)} is not set; LiteLLM "
-                            f"needs it for this model. Set it (export {missing[0]}=...), or run offline "
-                            "with a replay: or py: LM"
-                        )
+            self._check_credentials({"--lm": lm_spec, "--judge-lm": judge_spec}, suite)
             try:
                 lm = self.lm_for(suite)
                 self.judge_for(suite)
@@ -567,6 +575,21 @@ class Runner:
                 raise UsageError(
                     f"suite {suite.name}: program {program.name} needs an LM: pass --lm or set lm:"
                 )
+
+    def _check_credentials(self, specs: dict[str, str | None], suite: Suite) -> None:
+        """Every live model named must have its API key in the environment."""
+        for flag, spec in specs.items():
+            if spec and spec != "heuristic" and spec not in self.given_lms:
+                try:
+                    missing = missing_credentials(live_spec(spec, self.opts))
+                except ValueError as e:  # a bad setting in the spec
+                    raise UsageError(f"{flag} (suite {suite.name}): {e}") from None
+                if missing:
+                    raise UsageError(
+                        f"{flag} {spec} (suite {suite.name}): {' / '.join(missing)} is not set; LiteLLM "
+                        f"needs it for this model. Set it (export {missing[0]}=...), or run offline "
+                        "with a replay: or py: LM"
+                    )
 
     def check_keys(self, suites: Iterable[Suite]) -> None:
         """Ask each self-hosted endpoint (`api_base`) once whether it takes its key, before any
@@ -627,7 +650,10 @@ class Runner:
             raise
         done = {(r.suite, r.case, r.sample) for r in self._kept}
         self._jobs = [
-            (s, c, i) for s, c in picked for i in range(self.opts.repeats) if (s.name, c.id, i) not in done
+            (s, c, i)
+            for s, c in picked
+            for i in range(self.opts.repeats)
+            if (s.name, c.id, i) not in done and (self.saved is None or (s.name, c.id, i) in self.saved)
         ]
         return self._jobs
 
@@ -746,6 +772,8 @@ class Runner:
         ) from None
 
     async def _answer(self, suite: Suite, case: Case, sample: int) -> CaseResult:
+        if self.saved is not None:
+            return await self._rescore(self.saved[(suite.name, case.id, sample)], suite, case)
         program, lm = self.program_for(suite), self.lm_for(suite, sample)
         costs: list[tuple[str, float, int]] = []
         _COST.set(costs)
@@ -778,27 +806,79 @@ class Runner:
                 fault = f"{text} (still failing after {attempts} attempts)"
                 return failed(feedback=f"not scored: harness fault: {fault}", status="error", fault=fault)
             return failed(feedback=f"the program failed: {text}", error=text)
-        try:
-            scorer = Scorer(self.compiler, self.judge_for(suite), suite.dependencies)
-            async for attempt in self._retrying():
-                with attempt:
-                    result = await scorer.ascore(case, answer.text, suite.scoring, sample)
-        except (CompilerNotFound, OutputError):
-            raise  # the environment, not this case: the run stops
-        except Exception as e:  # our own stages crashed or kept failing: a fault, redone by --resume
-            self._stop_on_refused_key(e, "--judge-lm", getattr(self.judge_for(suite), "lm", None))
-            fault = f"scoring failed: {describe(e)}"
-            return failed(feedback=f"not scored: harness fault: {fault}", status="error", fault=fault)
+        result = await self._scored(suite, case, answer.text, sample)
+        if isinstance(result, str):
+            return failed(
+                feedback=f"not scored: harness fault: {result}",
+                status="error",
+                fault=result,
+                answer=answer.text,
+            )
         # The program's tokens as its usage tracker saw them, plus the judge's calls.
         tokens = sum(int(u.get("total_tokens") or 0) for u in answer.usage.values() if isinstance(u, dict))
         tokens += sum(t for role, _, t in costs if role == "judge")
         return replace(
             result,
+            answer=answer.text,
             retries=attempts - 1,
             tokens=tokens,
             cost=round(sum(c for _, c, _ in costs), 6),
             duration_s=round(time.monotonic() - start, 3),
             extra=answer.extra,
+        )
+
+    async def _scored(self, suite: Suite, case: Case, text: str | None, sample: int) -> CaseResult | str:
+        """The answer text through extract → compile → judge, or what went wrong on our side (a
+        harness fault: our own stages crashed or kept failing, redone by --resume)."""
+        try:
+            scorer = Scorer(self.compiler, self.judge_for(suite), suite.dependencies)
+            async for attempt in self._retrying():
+                with attempt:
+                    result = await scorer.ascore(case, text, suite.scoring, sample)
+        except (CompilerNotFound, OutputError):
+            raise  # the environment, not this case: the run stops
+        except Exception as e:
+            self._stop_on_refused_key(e, "--judge-lm", getattr(self.judge_for(suite), "lm", None))
+            return f"scoring failed: {describe(e)}"
+        return result
+
+    async def _rescore(self, old: CaseResult, suite: Suite, case: Case) -> CaseResult:
+        """A saved result scored again with today's stages (see the module doc)."""
+        if old.status == "ok" and old.error is not None:
+            return old  # the program failed: there is no answer, and the verdict on the program stands
+        text, note = old.answer, ""
+        if text is None and old.code is not None:
+            text = f"```cairo\n{old.code}\n```\n"
+            note = (
+                "rescored from the run's extracted code: the run kept no raw answer (an older run), "
+                "so the answer was not extracted again"
+            )
+        elif text is None:
+            if old.status == "error":
+                return old  # a fault before any answer was saved: nothing to score again
+            note = "the run kept neither the raw answer nor code: scored as an empty answer"
+        start = time.monotonic()
+        result = await self._scored(suite, case, text, old.sample)
+        if isinstance(result, str):
+            result = CaseResult(
+                suite.name,
+                case.id,
+                0.0,
+                f"not scored: harness fault: {result}",
+                False,
+                False,
+                sample=old.sample,
+                status="error",
+                fault=result,
+            )
+        return replace(
+            result,
+            feedback=f"{result.feedback}\nnote: {note}" if note else result.feedback,
+            answer=old.answer,
+            tokens=old.tokens,
+            cost=old.cost,
+            extra=old.extra,
+            duration_s=round(time.monotonic() - start, 3),
         )
 
     async def run(self) -> RunResult:
@@ -860,7 +940,10 @@ def record_run(runner: Runner, toolchain: dict[str, str] | None = None) -> bool:
         return False
     if toolchain is None:
         toolchain = runner.toolchain()
-    _write_json(meta, {"run_id": runner.run_id, "options": asdict(runner.opts), "toolchain": toolchain})
+    _write_json(
+        meta,
+        {"run_id": runner.run_id, **runner.origin, "options": asdict(runner.opts), "toolchain": toolchain},
+    )
     return True
 
 
@@ -892,10 +975,74 @@ def ordered(results: Iterable[CaseResult], suites: Sequence[Suite]) -> list[Case
 
 
 def resume_options(run_id: str, out: str = "reports") -> RunOptions:
+    return RunOptions.from_dict(_run_meta(run_id, out, "--resume")["options"])
+
+
+def _run_meta(run_id: str, out: str, flag: str) -> dict[str, Any]:
     meta = Path(out) / run_id / "run.json"
     if not meta.is_file():
-        raise UsageError(f"--resume {run_id}: no {meta} (runs live in {Path(out).resolve()})")
-    return RunOptions.from_dict(json.loads(meta.read_text())["options"])
+        raise UsageError(f"{flag} {run_id}: no {meta} (runs live in {Path(out).resolve()})")
+    try:
+        return _read_json(meta)
+    except ValueError as e:
+        raise UsageError(f"{flag} {run_id}: {meta} is not a run record: {e}") from None
+
+
+def resume_run_options(run_id: str, out: str = "reports") -> RunOptions:
+    """`run --resume`'s options; a rescore run is continued by `rescore`, never by asking the program."""
+    data = _run_meta(run_id, out, "--resume")
+    if data.get("rescore_of"):
+        raise UsageError(
+            f"--resume {run_id}: it is a rescore of {data['rescore_of']}; continue it with "
+            f"cairo-evals rescore {data['rescore_of']} --resume {run_id}"
+        )
+    return RunOptions.from_dict(data["options"])
+
+
+def rescore_runner(
+    source: str,
+    out: str = "reports",
+    run_id: str | None = None,
+    resume: bool = False,
+    **overrides: Any,
+) -> Runner:
+    """A runner that scores the saved answers of run `source` (under `out`) again, into a new run
+    (`run_id`, else a new id; with `resume`, that existing rescore run is continued).
+    `overrides` replace the source run's options (compiler, judge_lm, workers, compile_timeout,
+    concurrency, compile_cache); a None value keeps the source's."""
+    check_run_id(source, "RUN")
+    data = _run_meta(source, out, "rescore")
+    results = read_results(Path(out) / source / "results.jsonl")
+    if not results:
+        raise UsageError(f"rescore {source}: {Path(out) / source / 'results.jsonl'} holds no results")
+    if resume:
+        if run_id is None:
+            raise UsageError("rescore --resume needs the rescore run's id")
+        check_run_id(run_id, "--resume")
+        was = _run_meta(run_id, out, "--resume").get("rescore_of")
+        if was != source:
+            raise UsageError(f"--resume {run_id}: it is not a rescore of {source} (run.json says {was!r})")
+    elif run_id is not None:
+        check_run_id(run_id)
+    opts = replace(
+        RunOptions.from_dict(data["options"]),
+        out=out,
+        shard=None,
+        max_cost=None,
+        **{k: v for k, v in overrides.items() if v is not None},
+    )
+    saved = {(r.suite, r.case, r.sample): r for r in results}
+    runner = Runner(opts, run_id=run_id, fresh=not resume, saved=saved, origin={"rescore_of": source})
+    known = {(c.suite, c.id) for s in runner.suites for c in s.cases}
+    gone = sorted({r.nodeid for r in results if (r.suite, r.case) not in known})
+    if gone:
+        log.warning(
+            "rescore %s: %d case(s) are no longer in the suites and are not rescored: %s",
+            source,
+            len(gone),
+            ", ".join(gone),
+        )
+    return runner
 
 
 def default_out() -> str:

@@ -38,9 +38,11 @@ def test_one_case_crosses_pass_to_fail() -> None:
     assert cmp.ci_low is not None and cmp.ci_high is not None
     assert cmp.ci_low <= -0.5 / N <= cmp.ci_high
     # one flip alone is not significant (McNemar exact p = 0.5), and the interval admits no drop
-    # as well as a big one: inconclusive, and said so
-    assert cmp.flips_p == pytest.approx(0.5) and not cmp.regression and cmp.verdict == "inconclusive"
-    assert any("s::c3" in r and "not significant" in r for r in cmp.reasons)
+    # as well as a big one: inconclusive, and said so; but a case went from pass to fail, which is
+    # what the gate fails on (the statistics are information beside it)
+    assert cmp.flips_p == pytest.approx(0.5) and cmp.verdict == "inconclusive"
+    assert cmp.regression
+    assert any("s::c3" in r and "not significant" in r and "information" in r for r in cmp.reasons)
     rows = cmp.table()
     assert rows[0] == ("s::c3", "1.000", "0.500", "-0.500", "new failure")
     assert all(len(row) == len(COLUMNS) for row in rows)
@@ -110,12 +112,42 @@ def test_with_repeats_one_flaky_sample_is_not_a_failure() -> None:
     assert {c.nodeid: c.pass_rate_b for c in cmp.cases}[f"s::c{N - 1}"] == pytest.approx(2 / 3)
 
 
-def test_results_without_a_verdict_are_left_out() -> None:
+def fault(case: str, sample: int = 0) -> CaseResult:
+    return CaseResult("s", case, 0.0, "", False, False, sample=sample, status="error", fault="crash")
+
+
+def test_a_fault_against_a_verdict_counts_against_the_run_with_the_fault() -> None:
+    """Failing by a harness fault costs what failing costs: never a silent drop."""
     a = base()
-    b = [*a[:-1], CaseResult("s", f"c{N - 1}", 0.0, "", False, False, status="error", fault="crash")]
+    b = [*a[:-1], fault(f"c{N - 1}")]
     cmp = compare(a, b)
-    assert cmp.unscored == [f"s::c{N - 1}"] and len(cmp.cases) == N - 1
-    assert cmp.new_failures == [] and cmp.mean_delta == 0.0
+    last = f"s::c{N - 1}"
+    assert cmp.unscored == [] and len(cmp.cases) == N
+    assert cmp.new_failures == [last] and cmp.regression and cmp.faulted_b == [last]
+    assert cmp.mean_delta == pytest.approx(-1 / N)
+    assert any(last in r and "harness fault in B" in r and "--resume" in r for r in cmp.reasons)
+    row = next(r for r in cmp.table() if r[0] == last)
+    assert row[1:] == ("1.000", "0.000", "-1.000", "new failure (B: 1 fault(s) counted as 0)")
+    # the other way round: a fault in the baseline is counted against the baseline
+    back = compare(b, a)
+    assert back.fixed == [last] and back.faulted_a == [last] and not back.regression
+
+
+def test_a_faulted_sample_among_repeats_counts_as_a_failed_sample() -> None:
+    a = [CaseResult("s", f"c{i}", 1.0, "", True, True, sample=k) for i in range(N) for k in range(2)]
+    b = [*a[:-1], fault(f"c{N - 1}", sample=1)]
+    case = {c.nodeid: c for c in compare(a, b).cases}[f"s::c{N - 1}"]
+    assert (case.b, case.pass_rate_b, case.samples_b, case.faults_b) == (0.5, 0.5, 2, 1)
+
+
+def test_cases_without_a_verdict_in_either_run_or_skipped_are_listed_not_compared() -> None:
+    a = [*base()[:-2], fault(f"c{N - 2}"), CaseResult("s", f"c{N - 1}", 1.0, "", True, True)]
+    skipped = CaseResult("s", f"c{N - 1}", 0.0, "", False, False, status="skipped", fault="needs Scarb")
+    b = [*base()[:-2], fault(f"c{N - 2}"), skipped]
+    cmp = compare(a, b)
+    assert cmp.unscored == [f"s::c{N - 2}", f"s::c{N - 1}"] and len(cmp.cases) == N - 2
+    assert cmp.new_failures == [] and not cmp.regression
+    assert any("without a verdict in either run or skipped" in r for r in cmp.reasons)
 
 
 def test_different_toolchains_are_warned_about() -> None:
@@ -200,15 +232,20 @@ def test_load_results_missing(tmp_path: Path) -> None:
         load_results("mlflow:abc123", out=str(out))
 
 
+def write_results(folder: Path, results: list[CaseResult]) -> None:
+    from harness.runner import ResultsLog
+
+    log = ResultsLog(folder / "results.jsonl")
+    for r in results:
+        log.append(r)
+
+
 def test_compare_command_exits_1_only_on_a_regression(tmp_path, capsys) -> None:
     """The CLI face: identical runs pass; a broad drop is a regression; too few cases say so."""
     from harness.cli import main
-    from harness.runner import ResultsLog
 
     def write(name: str, results: list[CaseResult]) -> None:
-        log = ResultsLog(tmp_path / name / "results.jsonl")
-        for r in results:
-            log.append(r)
+        write_results(tmp_path / name, results)
 
     base = [CaseResult("s", f"c{i}", 1.0, "", True, True) for i in range(8)]
     write("a", base)
@@ -221,3 +258,27 @@ def test_compare_command_exits_1_only_on_a_regression(tmp_path, capsys) -> None:
     assert main(["compare", "c", "d", "--out", str(tmp_path)]) == 0
     assert "not enough cases" in capsys.readouterr().out
     assert main(["compare", "a", "nope", "--out", str(tmp_path)]) == 2
+
+
+def test_compare_exits_1_when_cases_went_from_pass_to_fail_with_the_statistics_beside(
+    tmp_path, capsys
+) -> None:
+    """3 pass->fail flips out of 8 are not significant (McNemar p = 0.125) and the mean is
+    inconclusive, but a nightly gate must fail on them: exit 1, the flips named, the p printed."""
+    from harness.cli import main
+
+    def write(name: str, results: list[CaseResult]) -> None:
+        write_results(tmp_path / name, results)
+
+    a = [CaseResult("s", f"c{i}", 0.95, "", True, True) for i in range(8)]
+    write("a", a)
+    flipped = [replace(r, score=0.6, passed=False) if i in (1, 4, 6) else r for i, r in enumerate(a)]
+    write("b", flipped)
+    assert main(["compare", "a", "b", "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "p = 0.125" in captured.err and "s::c1, s::c4, s::c6" in captured.err
+    assert "inconclusive" in captured.out
+    # a fault in B where A has a verdict: counted against B, named, exit 1
+    write("f", [*a[:-1], fault("c7")])
+    assert main(["compare", "a", "f", "--out", str(tmp_path)]) == 1
+    assert "harness fault in B" in capsys.readouterr().err

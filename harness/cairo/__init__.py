@@ -8,6 +8,14 @@ Backends, peers under this package: `scarb` (subprocess; the user's own toolchai
 (wasm-cairo under Node, about Cairo 2.8: the fallback on a machine without cargo). `auto`
 picks the first usable of scarb > native > wasm. Verdicts are cached on disk by content.
 Nothing is started or installed until the first compile that the cache cannot answer.
+
+**No faults on demand.** A compile that hits one of our bounds (time, memory) is a harness fault
+only if that does not repeat: it is run again once, alone (no other compile of this compiler runs
+meanwhile: `pool.Gate`), on a fresh worker, with the full budget. Hit again, it is the code's
+verdict (does not compile, code `compile-budget`, cached; a cached one is reused only by a run
+whose time budget is no larger); otherwise the second run's result stands, with a note. A panic
+of the Cairo compiler itself is treated the same way (some code trips a compiler bug every time:
+twice, and it does not compile). A crash of our worker that is neither stays a fault.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ from ._types import (
     TestRun,
 )
 from .cache import CompileCache, cache_key
+from .pool import Gate
+from .results import BUDGET_CODE, over_budget, ran_again
 from .shadow import refusals
 
 __all__ = [
@@ -139,6 +149,7 @@ class Compiler:
         self.timeout = timeout
         self.cache = CompileCache(cache_root or cache_dir() / "compile") if cache else None
         self._version: str | None = None
+        self._gate = Gate()
 
     @property
     def version(self) -> str:
@@ -186,9 +197,30 @@ class Compiler:
             if refused:
                 return self._refused(code, kind, tests, dependencies, cairo, refused)
         if self.cache is None:
-            return self.backend.compile(req, self.timeout)
+            return self._judge(req)
         key = cache_key(req, self.backend.name, self.version)
-        return self.cache.get_or_compute(key, lambda: self.backend.compile(req, self.timeout))
+        return self.cache.get_or_compute(key, lambda: self._judge(req), valid=self._still_valid)
+
+    def _judge(self, req: CompileRequest) -> CompileResult:
+        """The backend's verdict; a bound hit is run again alone before it counts (module doc)."""
+        with self._gate.shared():
+            first = self.backend.compile(req, self.timeout)
+        if first.bound is None:
+            return first
+        with self._gate.alone():
+            retire_idle = getattr(getattr(self.backend, "pool", None), "retire_idle", None)
+            if retire_idle is not None:
+                retire_idle()  # a fresh worker: nothing a previous call left behind can be the cause
+            second = self.backend.compile(req, self.timeout)
+        if second.bound is None:
+            return ran_again(second, first)
+        return over_budget(second, first, self.timeout)
+
+    def _still_valid(self, cached: CompileResult) -> bool:
+        """A cached `compile-budget` verdict holds for a budget no larger than the one it exceeded."""
+        if not any(d.code == BUDGET_CODE for d in cached.diagnostics) or cached.budget_s is None:
+            return True
+        return self.timeout <= cached.budget_s
 
     def _refused(
         self,

@@ -8,7 +8,9 @@ from typing import Any, Literal
 Kind = Literal["contract", "program"]
 # "ok": the backend reached a verdict (compiles or not: see `ok`). "timeout" and "crash" are
 # harness faults (our worker ran out of time or memory, crashed, a toolchain broke): they say
-# nothing about the code, are never cached, and score as errors, not verdicts. "unsupported":
+# nothing about the code, are never cached, and score as errors, not verdicts. A bound (time,
+# memory) hit twice, the second time alone on a fresh worker, is the code's verdict: status "ok",
+# `ok=False`, code `compile-budget` (`Compiler.compile`). "unsupported":
 # this backend cannot judge the request (a `cairo:` requirement, tests it cannot run): skipped.
 Status = Literal["ok", "timeout", "crash", "unsupported"]
 
@@ -94,11 +96,28 @@ class CompileResult:
     notes: tuple[str, ...] = ()
     cached: bool = False
     cairo: str | None = None  # the Cairo version that judged it, e.g. "2.16.0"
+    budget_s: float | None = None  # a `compile-budget` verdict: the time budget it exceeded twice
 
     @property
     def fault(self) -> bool:
         """No verdict on the code: a harness fault (timeout, crash) or an unsupported request."""
         return self.status != "ok"
+
+    @property
+    def bound(self) -> str | None:
+        """For a harness fault that the code itself may cause: the bound our worker hit
+        ("timeout" or "memory"), or "panic" when the Cairo compiler itself panicked on the code
+        (a compiler bug that some code trips every time); else None (a crash of our machinery,
+        an unsupported request, or a verdict)."""
+        if self.status == "timeout":
+            return "timeout"
+        if self.status == "crash" and any(d.code == "memory" for d in self.diagnostics):
+            return "memory"
+        if self.status == "crash" and any(
+            d.code == "backend-crash" and "compiler panic:" in d.message for d in self.diagnostics
+        ):
+            return "panic"
+        return None
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -134,6 +153,7 @@ class CompileResult:
             notes=tuple(data.get("notes", ())),
             cached=data.get("cached", False),
             cairo=data.get("cairo"),
+            budget_s=data.get("budget_s"),
         )
 
 

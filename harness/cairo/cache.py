@@ -77,16 +77,23 @@ class CompileCache:
         os.replace(tmp, path)
         self._evict()
 
-    def get_or_compute(self, key: str, compute: Callable[[], CompileResult]) -> CompileResult:
+    def get_or_compute(
+        self,
+        key: str,
+        compute: Callable[[], CompileResult],
+        valid: Callable[[CompileResult], bool] = lambda hit: True,
+    ) -> CompileResult:
+        """The cached verdict when there is one that `valid` accepts, else `compute`'s (stored
+        unless a fault)."""
         hit = self.get(key)
-        if hit is not None:
+        if hit is not None and valid(hit):
             return hit
         # 256 lock stripes: bounded files, never unlinked (unlinking a held lock is racy).
         locks = self.root / "locks"
         locks.mkdir(exist_ok=True)
         with FileLock(str(locks / f"{key[:2]}.lock")):
             hit = self.get(key)  # another process may have finished it while we waited
-            if hit is not None:
+            if hit is not None and valid(hit):
                 return hit
             result = compute()
             self.put(key, result)

@@ -10,9 +10,11 @@ What a call can end as, besides a reply:
 - `memory`: the worker's RSS passed `kill_rss`; killed.
 - `crash`: the worker died or wrote something that is not a reply.
 
-All three are harness faults, never verdicts on the code. Workers are started in their own
-process group (a kill takes their children too) and watch their parent: when the harness dies,
-even by `kill -9`, they exit instead of computing on for nobody.
+All three are harness faults, never verdicts on the code (the compile stage runs a call that hit
+a bound again, alone, before it calls it the code's: `Gate`, `WorkerPool.retire_idle`).
+
+Workers are started in their own process group (a kill takes their children too) and watch their
+parent: when the harness dies, even by `kill -9`, they exit instead of computing on for nobody.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -200,6 +202,46 @@ def _exit_text(code: int | None) -> str:
     return f"exit code {code}"
 
 
+class Gate:
+    """Compiles share the machine; one that must run alone waits for every running one to end and
+    keeps new ones out until it is done (a readers-writer lock that prefers the writer, so a
+    stream of compiles cannot starve it)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._running = 0
+        self._alone = False
+        self._waiting = 0  # threads waiting to run alone
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._alone or self._waiting:
+                self._cond.wait()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting += 1
+            while self._alone or self._running:
+                self._cond.wait()
+            self._waiting -= 1
+            self._alone = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._alone = False
+                self._cond.notify_all()
+
+
 class WorkerPool:
     """A fixed number of worker slots shared by threads; workers start lazily.
 
@@ -273,6 +315,20 @@ class WorkerPool:
             raise
         finally:
             self._idle.put(worker)
+
+    def retire_idle(self) -> None:
+        """Close every idle worker: the next call starts a fresh one (for a compile run again
+        alone, so nothing a previous call left in a worker, memos or memory, can be the cause)."""
+        taken = []
+        while True:
+            try:
+                taken.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for worker in taken:
+            if worker is not None:
+                self._retire(worker)
+            self._idle.put(None)
 
     def _retire(self, worker: Worker) -> None:
         with self._lock:

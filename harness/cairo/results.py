@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from ._types import CompileResult, Diagnostic, Status, TestFailure, TestRun
@@ -82,6 +82,51 @@ def fault_result(
         notes=tuple(notes),
         cairo=cairo,
     )
+
+
+BUDGET_CODE = "compile-budget"
+_BOUNDS = {"timeout": "time bound", "memory": "memory bound", "panic": "a compiler panic"}
+
+
+def over_budget(second: CompileResult, first: CompileResult, timeout: float) -> CompileResult:
+    """The verdict on code that hit one of our bounds twice, the second time alone on a fresh idle
+    worker with the full budget: it does not compile within the budget (status "ok", `ok=False`,
+    cached like any verdict). Load cannot be the cause, so it is the answer's, not a fault."""
+    if second.bound == "panic":
+        panic = "; ".join(d.message for d in second.errors).removeprefix("the compiler failed: ")
+        message = (
+            "the Cairo compiler itself panics on this code (twice, the second time alone on a fresh "
+            f"worker), so it does not compile: {panic}"
+        )
+    else:
+        if second.bound == "timeout":
+            what = f"exceeds the compile budget of {timeout:g} s of worker time"
+        else:
+            what = "exceeds the compiler's memory bound"
+        message = (
+            f"{what} (hit twice, the second time alone on an idle worker; the first time: "
+            f"{_BOUNDS[first.bound or 'timeout']}): the code, with the case's tests, must compile "
+            "and run within the budget"
+        )
+    return replace(
+        second,
+        ok=False,
+        status="ok",
+        diagnostics=(Diagnostic("error", message, code=BUDGET_CODE),),
+        tests=None,
+        duration_s=round(first.duration_s + second.duration_s, 3),
+        budget_s=timeout if second.bound == "timeout" else None,
+    )
+
+
+def ran_again(second: CompileResult, first: CompileResult) -> CompileResult:
+    """A compile that hit a bound once, then ended otherwise when run again alone: the second
+    result (a verdict, or a fault of another kind), with a note saying so."""
+    note = (
+        f"the first compile hit {_BOUNDS[first.bound or 'timeout']}; run again alone on a fresh idle "
+        "worker with the full budget, it did not: this is that run's result"
+    )
+    return replace(second, notes=(*second.notes, note))
 
 
 def unbound(expected: Sequence[str], diagnostics: Sequence[Diagnostic]) -> TestRun:
