@@ -114,9 +114,11 @@ class CompileResult:
         if self.status == "crash" and any(d.code == "memory" for d in self.diagnostics):
             return "memory"
         if self.status == "crash" and any(
-            d.code == "backend-crash" and "compiler panic:" in d.message for d in self.diagnostics
+            d.code == "backend-crash"
+            and ("compiler panic:" in d.message or ("worker exited" in d.message and "panicked" in d.message))
+            for d in self.diagnostics
         ):
-            return "panic"
+            return "panic"  # caught by the worker, or one that took the worker down with it
         return None
 
     @property

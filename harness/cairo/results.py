@@ -93,7 +93,8 @@ def over_budget(second: CompileResult, first: CompileResult, timeout: float) -> 
     worker with the full budget: it does not compile within the budget (status "ok", `ok=False`,
     cached like any verdict). Load cannot be the cause, so it is the answer's, not a fault."""
     if second.bound == "panic":
-        panic = "; ".join(d.message for d in second.errors).removeprefix("the compiler failed: ")
+        panic = " ".join("; ".join(d.message for d in second.errors).split())[:600]
+        panic = panic.removeprefix("the compiler failed: ")
         message = (
             "the Cairo compiler itself panics on this code (twice, the second time alone on a fresh "
             f"worker), so it does not compile: {panic}"
