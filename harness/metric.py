@@ -222,7 +222,10 @@ def combine(
         passed = passed_tests(discrimination.expected, compiled)
         trivial = [t for t in passed if t in discrimination.nondiscriminating]
         useful = len(passed) - len(trivial)
-        share = useful / len(discrimination.discriminating) if discrimination.discriminating else 0.0
+        # a non-discriminating test earns nothing when passed, but failing it is a real failure
+        failed_trivial = len(discrimination.nondiscriminating) - len(trivial)
+        out_of = len(discrimination.discriminating) + failed_trivial
+        share = useful / out_of if out_of else 0.0
     score = tier_score(tier, weights, share, judgement.score if judgement else None)
 
     notes = [f"tier {tier}: the code {TIERS[tier][2]}"]
