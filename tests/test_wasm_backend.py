@@ -131,19 +131,21 @@ def test_runaway_loop_in_a_test_is_a_harness_fault_and_the_pool_goes_on(compiler
 
 
 def test_call_over_its_deadline_times_out_and_the_pool_keeps_working() -> None:
-    """A compile that outlives its timeout (3 s here; a contract takes 5 s or more) is killed."""
+    """A compile that outlives its timeout (3 s here; a contract takes 5 s or more) is killed, run
+    again alone on a fresh worker, killed again: then it is the code's verdict (it does not compile
+    within the budget), and the pool keeps working."""
     backend = WasmBackend(wasm_pool(size=1))
     with Compiler(backend, cache=False, timeout=3) as compiler:
         start = time.monotonic()
         result = compiler.compile(COUNTER_CODE, "contract", COUNTER_TESTS)
         elapsed = time.monotonic() - start
-        assert result.status == "timeout" and not result.ok
-        assert result.diagnostics[0].code == "timeout"
-        assert elapsed <= 3 + 5
+        assert result.status == "ok" and not result.ok
+        assert result.diagnostics[0].code == "compile-budget"
+        assert elapsed <= 2 * (3 + 5)
         compiler.timeout = 240
         after = compiler.compile("fn one() -> u8 {\n    1\n}\n", "program")
         assert after.ok and after.status == "ok"
-        assert backend.pool.started == 2  # the killed worker was replaced
+        assert backend.pool.started == 3  # both killed workers were replaced
 
 
 def test_waiting_for_a_busy_worker_does_not_count_against_the_timeout() -> None:
