@@ -50,6 +50,7 @@ from typing import Any, TypeVar
 import dspy
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from . import spans
 from .cairo import Compiler, CompilerNotFound
 from .judge import Judge, make_judge
 from .lm import current_case, make_lm, missing_credentials
@@ -433,8 +434,12 @@ class Runner:
         lms: dict[str, dspy.LM] | None = None,
         results_name: str = "results.jsonl",
         fresh: bool = False,
+        record_spans: bool = True,
     ) -> None:
         self.opts = opts
+        # what each case's program did, as spans (spans.jsonl) for its MLflow trace; off with
+        # --no-mlflow
+        self.record_spans = record_spans
         self.fresh = fresh
         self.run_id = run_id or new_run_id()
         self.folder = Path(opts.out) / self.run_id
@@ -608,8 +613,11 @@ class Runner:
 
     async def run_one(self, suite: Suite, case: Case, sample: int = 0) -> CaseResult:
         """One sample of one case through the trip, appended to the results log at once."""
-        result = await self._answer(suite, case, sample)
+        with spans.recording(self.record_spans) as recorded:
+            result = await self._answer(suite, case, sample)
         self.log.append(result)
+        if recorded is not None:
+            spans.append_case(self.folder / spans.SPANS_FILE, result, recorded)
         return result
 
     async def aclose(self) -> None:
@@ -679,7 +687,10 @@ class Runner:
             async for attempt in self._retrying():
                 with attempt:
                     attempts += 1
-                    answer = await self._ask(program, case, lm)
+                    with spans.span(program.name, "AGENT", {"query": case.query}) as s:
+                        s.set_attributes({"attempt": attempts})
+                        answer = await self._ask(program, case, lm)
+                        s.set_outputs({"answer": answer.text, **answer.extra})
         except Exception as e:
             text = describe(e) if not isinstance(e, CaseTimeout) else str(e)
             if is_transient(e):  # infrastructure that kept failing: no verdict on the program
@@ -689,7 +700,7 @@ class Runner:
         try:
             scorer = Scorer(self.compiler, self.judge_for(suite), suite.dependencies)
             async for attempt in self._retrying():
-                with attempt:
+                with attempt, spans.span("score", "EVALUATOR"):
                     result = await scorer.ascore(case, answer.text, suite.scoring, sample)
         except (CompilerNotFound, OutputError):
             raise  # the environment, not this case: the run stops
