@@ -116,14 +116,14 @@ class _DSPyRecorder(BaseCallback):
     same context (DSPy's `with_callbacks`), so the parent is a context variable, async-safe."""
 
     def __init__(self) -> None:
-        self._open: dict[str, tuple[Recording, int, contextvars.Token[int | None], Any, Any]] = {}
+        self._open: dict[str, tuple[Recording, int, contextvars.Token[int | None], Any]] = {}
 
     def _start(self, call_id: str, name: str, kind: str, inputs: Any, instance: Any = None) -> None:
         recording = _RECORDING.get()
         if recording is None:
             return
         index = recording.open(name, kind, inputs, _PARENT.get())
-        self._open[call_id] = (recording, index, _PARENT.set(index), instance, inputs)
+        self._open[call_id] = (recording, index, _PARENT.set(index), instance)
 
     def _end(
         self, call_id: str, outputs: Any, exception: BaseException | None
@@ -131,7 +131,7 @@ class _DSPyRecorder(BaseCallback):
         found = self._open.pop(call_id, None)
         if found is None:
             return None
-        recording, index, token, _, _ = found
+        recording, index, token, _ = found
         with contextlib.suppress(ValueError):  # reset from another context: leave the parent be
             _PARENT.reset(token)
         recording.close(index, outputs, exception)
@@ -155,11 +155,11 @@ class _DSPyRecorder(BaseCallback):
 
     def on_lm_end(self, call_id: str, outputs: Any, exception: Exception | None = None) -> None:
         found = self._open.get(call_id)
-        instance, inputs = (found[3], found[4]) if found else (None, None)
+        instance = found[3] if found else None
         ended = self._end(call_id, outputs, exception)
         if ended is None or instance is None:
             return
-        entry = _history_entry(instance, inputs.get("messages") if inputs else None)
+        entry = _history_entry(instance, outputs)
         if entry is not None:
             recording, index = ended
             usage = entry.get("usage") or {}
@@ -222,13 +222,15 @@ def _module_name(instance: Any) -> str:
     return f"{name}({fields})" if isinstance(fields, str) else name
 
 
-def _history_entry(lm: Any, messages: Any) -> dict[str, Any] | None:
-    """The LM's history entry of this call: the newest entry with these messages (concurrent
-    cases share the LM, so the newest entry may be another case's)."""
-    history = getattr(lm, "history", None) or []
-    for entry in reversed(history[-64:]):
-        if isinstance(entry, dict) and (messages is None or entry.get("messages") == messages):
-            return entry
+def _history_entry(lm: Any, outputs: Any) -> dict[str, Any] | None:
+    """The history entry of the LM call that returned `outputs` (DSPy returns the very list it
+    stores): the LM's own history, else DSPy's global one (runs may keep no per-LM history)."""
+    from dspy.clients.base_lm import GLOBAL_HISTORY
+
+    for history in (getattr(lm, "history", None) or [], GLOBAL_HISTORY):
+        for entry in reversed(history[-256:]):
+            if isinstance(entry, dict) and entry.get("outputs") is outputs:
+                return entry
     return None
 
 

@@ -77,6 +77,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MULTI_SUITE_EXPERIMENT = "cairo-evals"
+PROMPT_RUNS_TAG = "mlflow.prompt.associatedRunIds"  # MLflow's own: the runs that used a version
 _METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/ ]+")
 _FILE_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -300,7 +301,6 @@ def _evaluation(
     run, its metrics and artifacts are logged already."""
     from .traces import log_traces
 
-    traces: list[str] = []
     try:
         client.set_tag(run_id, "mlflow.runType", "genai_evaluate")
         traces = log_traces(client, exp_id, run_id, results, _suite_cases(suite), folder)
@@ -311,19 +311,18 @@ def _evaluation(
     from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
     with _use_tracking_uri(client.tracking_uri):
-        used = []
         for name, version in versions.items():
             try:
                 client.link_prompt_version_to_run(run_id, f"prompts:/{name}/{version}")
-                used.append(client.get_prompt_version(name, version))
+                # the Prompts page lists a version's runs from this tag
+                tags = client.get_prompt_version(name, version).tags or {}
+                runs = [r for r in (tags.get(PROMPT_RUNS_TAG) or "").split(",") if r]
+                if run_id not in runs:
+                    client.set_prompt_version_tag(
+                        name, str(version), PROMPT_RUNS_TAG, ",".join([*runs, run_id])
+                    )
             except Exception as e:
                 log.warning("MLflow: prompt %s v%s not linked to run %s: %s", name, version, run_id, e)
-        # each case's trace names the versions it was sent with (the Prompts page's Traces tab)
-        try:
-            for trace_id in traces if used else []:
-                client.link_prompt_versions_to_trace(used, trace_id)
-        except Exception as e:
-            log.warning("MLflow: prompt versions not linked to the traces of run %s: %s", run_id, e)
 
 
 def log_run(
@@ -483,6 +482,7 @@ def log_optimization(
             for path in sorted(log_dir.glob("*")) if log_dir.is_dir() else []:
                 if path.is_file() and path.suffix in (".json", ".html", ".txt"):
                     client.log_artifact(run.info.run_id, str(path), log_dir.name)
+        _log_candidates(client, exp_id, run.info.run_id, link, folder / "optimizer.json")
         client.set_terminated(run.info.run_id)
         logged["optimizer"] = {
             "run": run.info.run_id,
@@ -491,6 +491,31 @@ def log_optimization(
     except Exception as e:
         log.warning("MLflow logging of optimisation %s failed (%s): %s: %s", opt_id, uri, type(e).__name__, e)
     return logged
+
+
+def _log_candidates(client: Any, exp_id: str, parent: str, link: dict[str, str], outcome: Path) -> None:
+    """One nested run per candidate the optimizer scored on the val cases: its val score, its
+    parents (GEPA) and each predictor's instructions (or MIPROv2's chosen params)."""
+    try:
+        candidates = json.loads(outcome.read_text()).get("candidates") or []
+    except (OSError, ValueError, AttributeError):
+        return
+    for c in candidates:
+        if not isinstance(c, dict):
+            continue
+        tags = link | {"cairo_evals.role": "candidate", "mlflow.parentRunId": parent}
+        tags["cairo_evals.candidate"] = str(c.get("index"))
+        score = c.get("val_score")
+        name = f"candidate {c.get('index')} · val {score}"
+        child = client.create_run(exp_id, tags=tags, run_name=name).info.run_id
+        params = {f"instructions.{k}": str(v) for k, v in (c.get("instructions") or {}).items()}
+        if c.get("parents") is not None:
+            params["parents"] = json.dumps(c["parents"])
+        if c.get("params") is not None:
+            params["params"] = json.dumps(c["params"], default=str)
+        metrics = {"val_score": float(score)} if isinstance(score, (int, float)) else {}
+        _log_values(client, child, params, metrics, {})
+        client.set_terminated(child)
 
 
 def _logged_optimization(client: Any, opt_id: str) -> dict[str, dict[str, Any]]:

@@ -106,6 +106,9 @@ def test_search_traces_returns_one_trace_per_case_with_its_assessments(
                 "output_tokens",
                 "total_tokens",
             }
+        # tokens per call, as the LM's history entry gave them: together, the case's tokens
+        usage = [c.get_attribute("mlflow.chat.tokenUsage")["total_tokens"] for c in lm_calls]
+        assert sum(usage) == r.tokens > 0
         [retrieve] = [s for s in t.data.spans if s.span_type == "RETRIEVER"]
         assert retrieve.outputs and all(
             d["page_content"] and d["metadata"]["doc_uri"] for d in retrieve.outputs
