@@ -17,6 +17,7 @@ import contextlib
 import contextvars
 import json
 import logging
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -147,7 +148,11 @@ class _DSPyRecorder(BaseCallback):
     def on_lm_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         messages = inputs.get("messages") or [{"role": "user", "content": inputs.get("prompt")}]
         self._start(
-            call_id, f"LM {getattr(instance, 'model', '')}".strip(), "CHAT_MODEL", {"messages": messages}
+            call_id,
+            f"LM {getattr(instance, 'model', '')}".strip(),
+            "CHAT_MODEL",
+            {"messages": messages},
+            instance,
         )
         if call_id in self._open:
             recording, index = self._open[call_id][:2]
@@ -266,8 +271,14 @@ def append_case(path: Path, result: Any, recorded: Recording) -> None:
         "spans": [s.to_dict() for s in recorded.spans],
     }
     try:
-        with path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(line, ensure_ascii=False, default=str) + "\n")
+        data = (json.dumps(line, ensure_ascii=False, default=str) + "\n").encode()
+        # one write on an O_APPEND descriptor: lines from pytest-xdist workers never interleave
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            while data:
+                data = data[os.write(fd, data) :]
+        finally:
+            os.close(fd)
     except (OSError, TypeError, ValueError) as e:
         log.warning("could not save the spans of %s to %s: %s", result.case, path, e)
 

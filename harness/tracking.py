@@ -77,7 +77,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MULTI_SUITE_EXPERIMENT = "cairo-evals"
-PROMPT_RUNS_TAG = "mlflow.prompt.associatedRunIds"  # MLflow's own: the runs that used a version
+PROMPT_RUNS_TAG = "mlflow.prompt.run_ids"  # what the Prompts page lists as "MLflow runs" of a version
 _METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/ ]+")
 _FILE_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 

@@ -248,3 +248,15 @@ def test_human_labels_calibrate_the_judge(
     # by the review queue's name as well
     assert main(["calibrate", "--labels", queue.name, "--mlflow-uri", uri]) == 0
     assert labels.describe(expected) in capsys.readouterr().out
+
+
+def test_a_run_uploaded_later_gets_the_same_traces(run: tuple[Runner, RunResult], tmp_path: Path) -> None:
+    _, result = run
+    uri = f"sqlite:///{tmp_path}/later.db"
+    mlflow_id = tracking.log_saved_run(result.run_id, str(result.folder.parent), uri)
+    assert mlflow_id is not None
+    found = _traces(uri, mlflow_id)
+    assert len(found) == len(CASES)
+    for t in found:
+        assert [s for s in t.data.spans if s.span_type == "CHAT_MODEL"]  # from the run's spans.jsonl
+        assert _assessment(t, "score").value is not None
