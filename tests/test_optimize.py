@@ -200,7 +200,11 @@ def test_scripted_gepa_resume_redoes_nothing_and_logs_nothing_twice(
     )
     client = MlflowClient(tracking_uri=gepa_run["uri"])
     exps = [e.experiment_id for e in client.search_experiments()]
-    assert len(client.search_runs(exps, f"tags.`cairo_evals.optimize_id` = '{gepa_run['id']}'")) == 3
+    runs = client.search_runs(exps, f"tags.`cairo_evals.optimize_id` = '{gepa_run['id']}'")
+    top = [r for r in runs if r.data.tags["cairo_evals.role"] != "candidate"]
+    assert len(top) == 3  # baseline, optimized, optimizer: each once
+    candidates = [r for r in runs if r.data.tags["cairo_evals.role"] == "candidate"]
+    assert len(candidates) == len({r.data.tags["cairo_evals.candidate"] for r in candidates})  # none twice
 
 
 def test_compare_prints_the_baseline_and_optimised_table(
