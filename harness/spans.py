@@ -1,10 +1,11 @@
 """What the program under test did for one case, as plain spans (no MLflow here).
 
 While a case runs, `recording()` collects spans: one per DSPy module call, LM call (its
-messages, reply, tokens and cost, from the LM's history entry), adapter step and tool call
-(through a DSPy callback), and the spans a program opens itself with `span(...)` (the RAG
-pipeline's retrieval, with the chunks it returned). Outside a recording `span` does nothing, so
-a program costs nothing extra when nobody traces it.
+messages, reply, tokens and cost, from the LM's history entry) and tool call (through a DSPy
+callback), and the spans a program opens itself with `span(...)` (the RAG pipeline's retrieval,
+with the chunks it returned). The adapter's format and parse steps are left out: the LM span
+has the messages they make, and each span costs the store a row. Outside a recording `span`
+does nothing, so a program costs nothing extra when nobody traces it.
 
 The runner writes each case's spans to `spans.jsonl` in the run folder (full texts); the
 tracking stage turns them into the MLflow trace of that case (`harness.traces`), so a run logged
@@ -177,20 +178,6 @@ class _DSPyRecorder(BaseCallback):
                     "response_model": str(entry.get("response_model") or ""),
                 }
             )
-
-    def on_adapter_format_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
-        self._start(call_id, f"{type(instance).__name__}.format", "PARSER", {"inputs": inputs.get("inputs")})
-
-    def on_adapter_format_end(self, call_id: str, outputs: Any, exception: Exception | None = None) -> None:
-        self._end(call_id, outputs, exception)
-
-    def on_adapter_parse_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
-        self._start(
-            call_id, f"{type(instance).__name__}.parse", "PARSER", {"completion": inputs.get("completion")}
-        )
-
-    def on_adapter_parse_end(self, call_id: str, outputs: Any, exception: Exception | None = None) -> None:
-        self._end(call_id, outputs, exception)
 
     def on_tool_start(self, call_id: str, instance: Any, inputs: dict[str, Any]) -> None:
         self._start(call_id, f"Tool {getattr(instance, 'name', '')}".strip(), "TOOL", inputs)
