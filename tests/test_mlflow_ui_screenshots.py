@@ -80,7 +80,8 @@ CLOSE_ASSISTANT = (
 
 def _shoot(tmp: Path, name: str, url: str, wait_for: list[str], script: str | None = None):
     shot = tmp / f"mlflow-{name}.png"
-    text, done = screenshot(chromium(), tmp / "chromium-profile", url, shot, (2400, 1200), wait_for, script)
+    profile = tmp / f"chromium-{name}"  # a fresh profile each page: the UI remembers column choices
+    text, done = screenshot(chromium(), profile, url, shot, (2400, 1200), wait_for, script)
     assert shot.is_file() and shot.stat().st_size > 20_000, f"{name}: screenshot missing or trivially small"
     assert png_size(shot) == (2400, 1200)
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -139,8 +140,8 @@ def test_mlflow_ui_shows_cases_comparison_trace_and_prompts(tmp_path: Path) -> N
         # 2. the two runs compared case by case: the link `cairo-evals compare A B` prints
         [link] = tracking.compare_links(logged["v1"][1].run_id, logged["v2"][1].run_id, uri, uri + "/")
         assert link == f"{uri}/#/experiments/{exp}/evaluation-runs/{b}/traces?compareToRunUuid={a}"
-        text, _ = _shoot(tmp_path, "compare", link, [name_b, "tr-"], SHOW_ASSESSMENTS)
-        assert "score" in text and "tests_passed" in text
+        text, picked = _shoot(tmp_path, "compare", link, [name_b, "tr-"], SHOW_ASSESSMENTS)
+        assert picked == ["score", "tier", "tests_passed", "tests"]
         for r in (v1["ballot"], v2["ballot"]):  # 0/5 beside 5/5
             assert f"{r.tests_passed}/{r.tests_total}" in text
         for case in ("ballot", "owned-counter"):  # both runs' tiers of the case, side by side
