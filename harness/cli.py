@@ -432,7 +432,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--run-id {args.run_id} and --resume {args.resume} name two runs: give one")
     opts = _run_options(args)
     # a new run given its id must not land in an existing folder: only --resume continues one
-    runner = Runner(opts, run_id=args.resume or args.run_id, fresh=not args.resume)
+    runner = Runner(
+        opts, run_id=args.resume or args.run_id, fresh=not args.resume, record_spans=not args.no_mlflow
+    )
     outcome = _run_and_record(runner, args, "run")
     if isinstance(outcome, int):
         return outcome
@@ -504,6 +506,7 @@ def cmd_rescore(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         compile_cache=False if args.no_cache else None,
     )
+    runner.record_spans = not args.no_mlflow  # the rescored cases' scoring spans, for their traces
     again = f"cairo-evals rescore {args.run}"
     outcome = _run_and_record(runner, args, "rescore", again, **{"cairo_evals.rescore_of": args.run})
     if isinstance(outcome, int):
@@ -516,6 +519,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate
     from .judge import make_judge
 
+    if args.labels:  # judge against people: the HUMAN labels on a logged run's traces
+        from .labels import calibrate_labels
+
+        return calibrate_labels(args.labels, args.mlflow_uri)
     judge = make_judge(args.judge_lm, samples=args.judge_samples)
     ok = True
     for suite in load_suites(args.suites):
@@ -812,9 +819,31 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .runner import UsageError
 
     try:
-        return 1 if print_comparison(args.a, args.b, args.out, args.margin).regression else 0
+        code = 1 if print_comparison(args.a, args.b, args.out, args.margin).regression else 0
     except ValueError as e:
         raise UsageError(str(e)) from None
+    if args.open or args.mlflow_uri:
+        _compare_in_mlflow(args)
+    return code
+
+
+def _compare_in_mlflow(args: argparse.Namespace) -> None:
+    """Print (and with --open, open) the MLflow UI's case-by-case comparison of the two runs."""
+    import webbrowser
+
+    from .tracking import compare_links
+
+    try:
+        links = compare_links(args.a, args.b, args.mlflow_uri, args.ui)
+    except Exception as e:
+        print(f"MLflow comparison unavailable: {type(e).__name__}: {e}", file=sys.stderr)
+        return
+    if not links:
+        print(f"{args.a} and {args.b} are not both in MLflow (cairo-evals log RUN_ID)", file=sys.stderr)
+    for link in links:
+        print(f"MLflow comparison: {link}")
+    if args.open and links:
+        webbrowser.open(links[0])
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
@@ -935,12 +964,13 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_run)
 
-    from . import doctor, prompts, tracking, ui
+    from . import doctor, labels, prompts, tracking, ui
 
     tracking.add_commands(sub)
     prompts.add_commands(sub)
     ui.add_commands(sub)
     doctor.add_commands(sub)
+    labels.add_commands(sub)
 
     rescore_help = (
         "score a finished run's saved answers again with today's harness (compiler, extraction, "
@@ -980,6 +1010,11 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
         default=0.02,
         help="a regression is a 95%% CI below -margin, or a case that went from pass to fail",
     )
+    p.add_argument(
+        "--open", action="store_true", help="open the MLflow UI's case-by-case comparison (cairo-evals ui)"
+    )
+    p.add_argument("--mlflow-uri", default=None, help="print the MLflow comparison link from this store")
+    p.add_argument("--ui", default="http://127.0.0.1:5000/", help="the MLflow UI's address (cairo-evals ui)")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
@@ -1034,6 +1069,12 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     p.add_argument(
         "--min-agreement", type=float, default=0.75, help="judge–execution agreement needed (default 0.75)"
     )
+    p.add_argument(
+        "--labels",
+        metavar="RUN|QUEUE",
+        help="judge against the HUMAN labels on a logged run (or review queue): κ, TPR, TNR, n",
+    )
+    p.add_argument("--mlflow-uri", default=None, help="tracking URI for --labels (default: mlruns.db)")
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("compile", help="compile one Cairo file (and run tests against it)")

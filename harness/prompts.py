@@ -58,7 +58,7 @@ def render_prompts(module: dspy.Module) -> dict[str, list[dict[str, str]]]:
 
 
 def _client(uri: str | None) -> Any:
-    from .tracking import client_for
+    from .mlstore import client_for
 
     return client_for(uri)
 

@@ -63,6 +63,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from . import spans
 from .cairo import Compiler, CompilerNotFound
 from .endpoint import check_key, parse_spec, with_defaults
 from .judge import Judge, make_judge
@@ -468,8 +469,12 @@ class Runner:
         fresh: bool = False,
         saved: dict[tuple[str, str, int], CaseResult] | None = None,
         origin: dict[str, Any] | None = None,
+        record_spans: bool = True,
     ) -> None:
         self.opts = opts
+        # what each case's program did, as spans (spans.jsonl) for its MLflow trace; off with
+        # --no-mlflow
+        self.record_spans = record_spans
         # a rescore: the saved results whose answers are scored again instead of asking the program
         self.saved = saved
         self.origin = origin or {}  # recorded in run.json beside the options (e.g. `rescore_of`)
@@ -698,8 +703,11 @@ class Runner:
 
     async def run_one(self, suite: Suite, case: Case, sample: int = 0) -> CaseResult:
         """One sample of one case through the trip, appended to the results log at once."""
-        result = await self._answer(suite, case, sample)
+        with spans.recording(self.record_spans) as recorded:
+            result = await self._answer(suite, case, sample)
         self.log.append(result)
+        if recorded is not None:
+            spans.append_case(self.folder / spans.SPANS_FILE, result, recorded)
         return result
 
     async def aclose(self) -> None:
@@ -798,7 +806,10 @@ class Runner:
             async for attempt in self._retrying():
                 with attempt:
                     attempts += 1
-                    answer = await self._ask(program, case, lm)
+                    with spans.span(program.name, "AGENT", {"query": case.query}) as s:
+                        s.set_attributes({"attempt": attempts})
+                        answer = await self._ask(program, case, lm)
+                        s.set_outputs({"answer": answer.text, **answer.extra})
         except Exception as e:
             self._stop_on_refused_key(e, "--lm", lm)
             text = describe(e) if not isinstance(e, CaseTimeout) else str(e)
@@ -833,7 +844,7 @@ class Runner:
         try:
             scorer = Scorer(self.compiler, self.judge_for(suite), suite.dependencies)
             async for attempt in self._retrying():
-                with attempt:
+                with attempt, spans.span("score", "EVALUATOR"):
                     result = await scorer.ascore(case, text, suite.scoring, sample)
         except (CompilerNotFound, OutputError):
             raise  # the environment, not this case: the run stops

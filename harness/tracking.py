@@ -42,20 +42,27 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from filelock import FileLock
-
+from .mlstore import (  # the store; re-exported, callers use them from here
+    HTTP_LIMITS,
+    STORE_LOCK_TIMEOUT,
+    TrackingUnavailable,
+    _check_reachable,
+    _sqlite_path,
+    artifact_location,
+    client_for,
+    default_uri,
+    experiment_id,
+    store_lock,
+)
 from .paths import project_root
 
 # The gates, prompts and runner import DSPy: they are imported where they are used, so commands
@@ -70,103 +77,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MULTI_SUITE_EXPERIMENT = "cairo-evals"
+PROMPT_RUNS_TAG = "mlflow.prompt.run_ids"  # what the Prompts page lists as "MLflow runs" of a version
 _METRIC_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-/ ]+")
 _FILE_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
-
-HTTP_LIMITS = {
-    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
-    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
-    "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
-}
-STORE_LOCK_TIMEOUT = 600.0  # a migration on a loaded machine takes seconds; never wait forever
-
-
-class TrackingUnavailable(RuntimeError):
-    """The tracking server did not answer, or answered with an error."""
-
-
-# -- the store --------------------------------------------------------------------------------
-
-
-def default_uri() -> str:
-    """`$MLFLOW_TRACKING_URI`, else `sqlite:///<project>/mlruns.db`."""
-    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{project_root() / 'mlruns.db'}"
-
-
-def _sqlite_path(uri: str) -> Path | None:
-    if not uri.startswith("sqlite:///"):
-        return None
-    return Path(uri.removeprefix("sqlite:///").split("?", 1)[0])
-
-
-def artifact_location(uri: str, experiment: str = "") -> str | None:
-    """`mlartifacts/<experiment>` beside a sqlite store (a file URI); None (the server decides)
-    for any other store."""
-    path = _sqlite_path(uri)
-    if path is None:
-        return None
-    folder = path.resolve().parent / "mlartifacts"
-    if experiment:
-        folder = folder / (_FILE_UNSAFE.sub("_", experiment).strip("._") or "experiment")
-    return folder.as_uri()
-
-
-def _check_reachable(uri: str, timeout: float = 3.0) -> None:
-    """Fail fast on a dead or failing HTTP server (MLflow's own client retries for minutes)."""
-    if not uri.startswith(("http://", "https://")):
-        return
-    try:
-        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=timeout):
-            pass
-    except urllib.error.HTTPError as e:
-        if e.code >= 500 or e.code == 429:
-            raise TrackingUnavailable(f"MLflow at {uri} answers HTTP {e.code} ({e.reason})") from None
-        # a 4xx: a proxy or an old server without /health answered: good enough
-    except (OSError, ValueError) as e:
-        raise TrackingUnavailable(f"MLflow at {uri} is unreachable: {e}") from None
-
-
-def store_lock(uri: str) -> contextlib.AbstractContextManager[Any]:
-    """The lock that serialises creating and migrating the sqlite store at `uri` (a no-op for
-    other stores: a server migrates its own database)."""
-    path = _sqlite_path(uri)
-    if path is None:
-        return contextlib.nullcontext()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(path) + ".lock", timeout=STORE_LOCK_TIMEOUT)
-
-
-def client_for(uri: str | None = None) -> Any:
-    """An `MlflowClient` for tracking and the prompt registry at `uri` (default: `default_uri()`),
-    with its store ready: a server checked to answer, a sqlite database created and migrated
-    (under `store_lock`, one process at a time)."""
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    uri = uri or default_uri()
-    if uri.startswith(("http://", "https://")):
-        for name, value in HTTP_LIMITS.items():
-            os.environ.setdefault(name, value)
-    _check_reachable(uri)
-    from mlflow.tracking import MlflowClient
-
-    with store_lock(uri):
-        # MLflow creates and migrates a store when it first opens it (once per process): here,
-        # inside the lock, for the tracking tables and the registry's.
-        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-        if _sqlite_path(uri) is not None:
-            client.search_experiments(max_results=1)
-            client.search_registered_models(max_results=1)
-    return client
-
-
-def experiment_id(client: Any, name: str, uri: str) -> str:
-    """The id of experiment `name`, created (with its artifact location) when missing."""
-    found = client.get_experiment_by_name(name)
-    if found is not None:
-        if found.lifecycle_stage == "deleted":
-            client.restore_experiment(found.experiment_id)
-        return str(found.experiment_id)
-    return str(client.create_experiment(name, artifact_location=artifact_location(uri, name)))
+__all__ = [
+    "HTTP_LIMITS",
+    "STORE_LOCK_TIMEOUT",
+    "TrackingUnavailable",
+    "_check_reachable",
+    "_sqlite_path",
+    "artifact_location",
+    "client_for",
+    "default_uri",
+    "experiment_id",
+    "store_lock",
+]
 
 
 # -- what is logged ---------------------------------------------------------------------------
@@ -298,7 +224,15 @@ def _log_suite_artifacts(client: Any, run_id: str, results: Sequence[CaseResult]
 
 
 def _log_run_files(client: Any, run_id: str, folder: Path) -> None:
-    for name in ("results.jsonl", "run.json", "report.html", "summary.md", "results.json", "junit.xml"):
+    for name in (
+        "results.jsonl",
+        "spans.jsonl",
+        "run.json",
+        "report.html",
+        "summary.md",
+        "results.json",
+        "junit.xml",
+    ):
         path = folder / name
         if path.is_file():
             client.log_artifact(run_id, str(path))
@@ -329,6 +263,66 @@ def _register_program_prompts(programs: dict[str, Program] | None, uri: str) -> 
             except Exception as e:  # a server without a prompt registry: log the run anyway
                 log.warning("could not register the prompts of %s: %s: %s", program.name, type(e).__name__, e)
     return versions
+
+
+def run_name(suite: str, params: dict[str, str], versions: dict[str, int]) -> str:
+    """What a person tells runs apart by: suite · program · LM · prompt versions · backend."""
+    program = params.get("program", "?").rsplit(":", 1)[-1]
+    if "@" in program:
+        base, saved = program.split("@", 1)
+        program = f"{base}@{Path(saved).name}"
+    lm = params.get("lm") or "no LM"
+    if lm.startswith("replay:"):
+        lm = "replay:" + Path(lm.removeprefix("replay:")).stem
+    prompts = "prompts " + "/".join(f"v{v}" for v in versions.values()) if versions else "no prompts"
+    backend = params.get("compiler_backend", "?")
+    version = params.get("compiler_version", "")
+    if version and version != "unknown":  # "native (Cairo 2.16.0; cairo-evals-native …)": the Cairo
+        version = re.sub(r";[^)]*", "", version)
+        backend = version if version.startswith(backend) else f"{backend} {version}"
+    return " · ".join([suite, program, lm, prompts, backend])
+
+
+def _suite_cases(suite: Suite) -> dict[tuple[str, str], Any]:
+    return {(suite.name, c.id): c for c in suite.cases}
+
+
+def _evaluation(
+    client: Any,
+    exp_id: str,
+    run_id: str,
+    results: Sequence[CaseResult],
+    suite: Suite,
+    folder: Path,
+    versions: dict[str, int],
+) -> None:
+    """Make the suite's run an evaluation run as `mlflow.genai.evaluate` makes one: a trace per
+    case with its assessments, the prompt versions it used linked. A failure is a warning: the
+    run, its metrics and artifacts are logged already."""
+    from .traces import log_traces
+
+    try:
+        client.set_tag(run_id, "mlflow.runType", "genai_evaluate")
+        traces = log_traces(client, exp_id, run_id, results, _suite_cases(suite), folder)
+        log.info("logged %d traces to run %s", len(traces), run_id)
+    except Exception as e:
+        log.warning("MLflow: the traces of %s were not logged: %s: %s", suite.name, type(e).__name__, e)
+    # the registry finds the run through MLflow's global tracking URI, not the client's
+    from mlflow.tracking._tracking_service.utils import _use_tracking_uri
+
+    with _use_tracking_uri(client.tracking_uri):
+        for name, version in versions.items():
+            try:
+                client.link_prompt_version_to_run(run_id, f"prompts:/{name}/{version}")
+                # the Prompts page lists a version's runs from this tag
+                tags = client.get_prompt_version(name, version).tags or {}
+                runs = [r for r in (tags.get(PROMPT_RUNS_TAG) or "").split(",") if r]
+                if run_id not in runs:
+                    client.set_prompt_version_tag(
+                        name, str(version), PROMPT_RUNS_TAG, ",".join([*runs, run_id])
+                    )
+            except Exception as e:
+                log.warning("MLflow: prompt %s v%s not linked to run %s: %s", name, version, run_id, e)
 
 
 def log_run(
@@ -380,14 +374,18 @@ def log_run(
         tags = base_tags | (
             {"cairo_evals.suite": names[0]} if single else {"cairo_evals.suites": ",".join(names)}
         )
-        run = client.create_run(exp_id, tags=tags, run_name=result.run_id)
+        first = per_suite[names[0]]
+        name = run_name(names[0] if single else ",".join(names), first, versions)
+        run = client.create_run(exp_id, tags=tags, run_name=name)
         run_id = run.info.run_id
         if single:
             v = verdicts[0]
             _log_values(
                 client, run_id, per_suite[v.suite.name], verdict_metrics(v, result.results, result.wall_s), {}
             )
-            _log_suite_artifacts(client, run_id, [r for r in result.results if r.suite == v.suite.name])
+            mine = [r for r in result.results if r.suite == v.suite.name]
+            _log_suite_artifacts(client, run_id, mine)
+            _evaluation(client, exp_id, run_id, mine, v.suite, Path(result.folder), versions)
         else:
             params = _merge_params(list(per_suite.values()))
             params["suite"] = ",".join(names)
@@ -396,12 +394,14 @@ def log_run(
             for v in verdicts:
                 mine = [r for r in result.results if r.suite == v.suite.name]
                 child_tags = base_tags | {"cairo_evals.suite": v.suite.name, "mlflow.parentRunId": run_id}
-                child = client.create_run(exp_id, tags=child_tags, run_name=f"{result.run_id} {v.suite.name}")
+                child_name = run_name(v.suite.name, per_suite[v.suite.name], versions)
+                child = client.create_run(exp_id, tags=child_tags, run_name=child_name)
                 child_id = child.info.run_id
                 _log_values(
                     client, child_id, per_suite[v.suite.name], verdict_metrics(v, mine, result.wall_s), {}
                 )
                 _log_suite_artifacts(client, child_id, mine)
+                _evaluation(client, exp_id, child_id, mine, v.suite, Path(result.folder), versions)
                 client.set_terminated(child_id)
         _log_run_files(client, run_id, Path(result.folder))
         client.set_terminated(run_id)
@@ -482,6 +482,7 @@ def log_optimization(
             for path in sorted(log_dir.glob("*")) if log_dir.is_dir() else []:
                 if path.is_file() and path.suffix in (".json", ".html", ".txt"):
                     client.log_artifact(run.info.run_id, str(path), log_dir.name)
+        _log_candidates(client, exp_id, run.info.run_id, link, folder / "optimizer.json")
         client.set_terminated(run.info.run_id)
         logged["optimizer"] = {
             "run": run.info.run_id,
@@ -490,6 +491,31 @@ def log_optimization(
     except Exception as e:
         log.warning("MLflow logging of optimisation %s failed (%s): %s: %s", opt_id, uri, type(e).__name__, e)
     return logged
+
+
+def _log_candidates(client: Any, exp_id: str, parent: str, link: dict[str, str], outcome: Path) -> None:
+    """One nested run per candidate the optimizer scored on the val cases: its val score, its
+    parents (GEPA) and each predictor's instructions (or MIPROv2's chosen params)."""
+    try:
+        candidates = json.loads(outcome.read_text()).get("candidates") or []
+    except (OSError, ValueError, AttributeError):
+        return
+    for c in candidates:
+        if not isinstance(c, dict):
+            continue
+        tags = link | {"cairo_evals.role": "candidate", "mlflow.parentRunId": parent}
+        tags["cairo_evals.candidate"] = str(c.get("index"))
+        score = c.get("val_score")
+        name = f"candidate {c.get('index')} · val {score}"
+        child = client.create_run(exp_id, tags=tags, run_name=name).info.run_id
+        params = {f"instructions.{k}": str(v) for k, v in (c.get("instructions") or {}).items()}
+        if c.get("parents") is not None:
+            params["parents"] = json.dumps(c["parents"])
+        if c.get("params") is not None:
+            params["params"] = json.dumps(c["params"], default=str)
+        metrics = {"val_score": float(score)} if isinstance(score, (int, float)) else {}
+        _log_values(client, child, params, metrics, {})
+        client.set_terminated(child)
 
 
 def _logged_optimization(client: Any, opt_id: str) -> dict[str, dict[str, Any]]:
@@ -559,6 +585,39 @@ def log_saved_run(
     if not (folder / "report.html").is_file() and results:
         write_reports(run, vs)
     return log_run(run, vs, opts, uri=uri, experiment=experiment)
+
+
+def suite_runs(client: Any, run_id: str) -> dict[str, Any]:
+    """Suite name → the MLflow run holding that suite's case traces, for cairo-evals run `run_id`
+    (or an MLflow run id): its suite runs, or the run itself when it has one suite."""
+    try:
+        top = client.get_run(run_id)
+    except Exception:
+        found = find_logged(run_id, client.tracking_uri)
+        if found is None:
+            return {}
+        top = client.get_run(found)
+    children = client.search_runs(
+        [top.info.experiment_id], f"tags.`mlflow.parentRunId` = '{top.info.run_id}'"
+    )
+    return {r.data.tags.get("cairo_evals.suite", r.info.run_name): r for r in children or [top]}
+
+
+def compare_links(a: str, b: str, uri: str | None = None, ui: str = "http://127.0.0.1:5000/") -> list[str]:
+    """Links to the MLflow UI's comparison of two evaluation runs, one per suite both ran: B (the
+    candidate) selected, compared to A (the baseline), case by case."""
+    client = client_for(uri)
+    runs_a, runs_b = suite_runs(client, a), suite_runs(client, b)
+    links = []
+    for suite, rb in runs_b.items():
+        ra = runs_a.get(suite)
+        if ra is None:
+            continue
+        links.append(
+            f"{ui.rstrip('/')}/#/experiments/{rb.info.experiment_id}/evaluation-runs/{rb.info.run_id}"
+            f"/traces?compareToRunUuid={ra.info.run_id}"
+        )
+    return links
 
 
 # -- the command ------------------------------------------------------------------------------

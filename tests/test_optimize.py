@@ -145,9 +145,16 @@ def test_scripted_gepa_run_is_three_linked_mlflow_runs_with_different_prompt_ver
     client = MlflowClient(tracking_uri=gepa_run["uri"], registry_uri=gepa_run["uri"])
     exps = [e.experiment_id for e in client.search_experiments()]
     runs = client.search_runs(exps, f"tags.`cairo_evals.optimize_id` = '{gepa_run['id']}'")
-    by_role = {r.data.tags["cairo_evals.role"]: r for r in runs}
+    candidates = [r for r in runs if r.data.tags["cairo_evals.role"] == "candidate"]
+    by_role = {r.data.tags["cairo_evals.role"]: r for r in runs if r not in candidates}
     assert sorted(by_role) == ["baseline", "optimized", "optimizer"]
     optimizer = by_role["optimizer"]
+    # each candidate GEPA scored on the val cases: a nested run with its score and instructions
+    assert len(candidates) >= 2
+    assert {c.data.tags["mlflow.parentRunId"] for c in candidates} == {optimizer.info.run_id}
+    scores = [c.data.metrics["val_score"] for c in candidates]
+    assert max(scores) == pytest.approx(optimizer.data.metrics["val_best_score"])
+    assert any(LESSONS in c.data.params.get("instructions.generation", "") for c in candidates)
     assert optimizer.data.tags["cairo_evals.baseline_run"] == by_role["baseline"].info.run_id
     assert optimizer.data.tags["cairo_evals.optimized_run"] == by_role["optimized"].info.run_id
     assert by_role["baseline"].data.tags[f"prompt.{GENERATION}"] == "1"
@@ -193,7 +200,11 @@ def test_scripted_gepa_resume_redoes_nothing_and_logs_nothing_twice(
     )
     client = MlflowClient(tracking_uri=gepa_run["uri"])
     exps = [e.experiment_id for e in client.search_experiments()]
-    assert len(client.search_runs(exps, f"tags.`cairo_evals.optimize_id` = '{gepa_run['id']}'")) == 3
+    runs = client.search_runs(exps, f"tags.`cairo_evals.optimize_id` = '{gepa_run['id']}'")
+    top = [r for r in runs if r.data.tags["cairo_evals.role"] != "candidate"]
+    assert len(top) == 3  # baseline, optimized, optimizer: each once
+    candidates = [r for r in runs if r.data.tags["cairo_evals.role"] == "candidate"]
+    assert len(candidates) == len({r.data.tags["cairo_evals.candidate"] for r in candidates})  # none twice
 
 
 def test_compare_prints_the_baseline_and_optimised_table(

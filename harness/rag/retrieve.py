@@ -11,6 +11,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from ..spans import span
 from .db import Database
 from .embed import Embedder
 from .ingest import ensure_corpus
@@ -88,6 +89,26 @@ class DocumentRetriever:
             sources: restrict to these `documents.source` values; None or empty searches all.
             top_k: overrides the retriever's `top_k`.
         """
+        with span(
+            "retrieve", "RETRIEVER", {"query": query, "search_terms": search_terms, "sources": sources}
+        ) as s:
+            docs = await self._search(query, search_terms, sources, top_k)
+            # MLflow's retriever shape: the UI lists each chunk with its source and score
+            s.set_outputs(
+                [
+                    {
+                        "page_content": d.content,
+                        "metadata": {"doc_uri": d.source, "title": d.title, "score": d.similarity},
+                        "id": str(d.id),
+                    }
+                    for d in docs
+                ]
+            )
+        return docs
+
+    async def _search(
+        self, query: str, search_terms: list[str] | None, sources: list[str] | None, top_k: int | None
+    ) -> list[Document]:
         await self.ensure_ready()
         text = "\n".join([query, *(search_terms or [])])
         [vector] = await self.embedder.aembed([text])
