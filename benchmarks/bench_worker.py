@@ -10,7 +10,9 @@ Run: .venv/bin/python benchmarks/bench_worker.py [--verdicts out.json] > phases.
 2. With --verdicts FILE: the native verdict on every input of the agreement benchmark
    (bench_agreement.py: the 16 starter goldens and their 87 mutants, with the cases' tests),
    written to FILE, so that a change to the worker can be shown to give identical verdicts
-   (compare two files with `diff`).
+   (compare two files with `diff`; each row has the verdict and its first message).
+3. With --binary PATH: that worker binary instead of the one built from today's sources (the
+   binary of the previous sources stays in `<cache>/native/bin/`), for a before/after run.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import json
 import statistics
 import sys
 import time
+from pathlib import Path
 
-from bench_agreement import verdict
+from bench_agreement import first_message, verdict
 from bench_native import starter_cases
 
-from harness.cairo import Compiler
+from harness.cairo import Compiler, native
 from harness.cairo.native import MAX_TEST_GAS, native_pool
 from harness.cairo.pool import Budget
 from harness.cairo.seal import seal
@@ -83,14 +86,17 @@ def verdicts(path: str) -> None:
         inputs.append((case, "golden", case.golden))
         inputs += [(case, kind, code) for kind, code in mutants(case)]
     with Compiler("native", workers=1, cache=False, timeout=600) as compiler:
-        rows = [
-            {
-                "case": case.nodeid,
-                "input": kind,
-                "native": verdict(compiler.compile(code, case.kind, case.tests)),
-            }
-            for case, kind, code in inputs
-        ]
+        rows = []
+        for case, kind, code in inputs:
+            result = compiler.compile(code, case.kind, case.tests)
+            rows.append(
+                {
+                    "case": case.nodeid,
+                    "input": kind,
+                    "native": verdict(result),
+                    "message": first_message(result),
+                }
+            )
     with open(path, "w") as f:
         json.dump(rows, f, indent=1)
     print(f"{len(rows)} native verdicts written to {path}", file=sys.stderr)
@@ -100,7 +106,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--verdicts", metavar="FILE", help="write the agreement inputs' native verdicts")
     parser.add_argument("--skip-phases", action="store_true")
+    parser.add_argument(
+        "--binary", type=Path, help="this worker binary instead of the sources' own (before/after)"
+    )
     args = parser.parse_args()
+    if args.binary:
+        native.ensure_native = lambda *_, **__: args.binary  # type: ignore[assignment]
     if args.verdicts:
         verdicts(args.verdicts)
     if not args.skip_phases:
