@@ -68,12 +68,14 @@ def phases() -> dict[str, object]:
                 "runner_setup": d.get("runner_ms", 0.0) - d.get("compile_ms", 0.0),
                 "tests": d.get("ms", 0.0) - d.get("runner_ms", 0.0),
                 "wall": wall,
+                "rss_mb": reply.data.get("rss", 0) / 2**20,
             }
             rows.append(row)
             print(f"  {case.nodeid}: {wall:.0f} ms ok={ok}", file=sys.stderr)
     finally:
         pool.close()
     out: dict[str, object] = {"cases": len(rows), "passed": sum(r["ok"] for r in rows)}
+    out["rss_mb_first_last"] = [round(float(rows[0]["rss_mb"])), round(float(rows[-1]["rss_mb"]))]  # type: ignore[arg-type]
     for key in ("check", "sierra_casm", "runner_setup", "tests", "wall"):
         values = [float(r[key]) for r in rows]  # type: ignore[arg-type]
         out[key] = {"median_ms": round(statistics.median(values), 1), "sum_s": round(sum(values) / 1000, 2)}
