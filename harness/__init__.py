@@ -1,3 +1,17 @@
 """cairo-evals: evaluation and regression-testing harness for DSPy programs that write Cairo."""
 
 __version__ = "0.1.0"
+
+
+def main() -> int:
+    """The `cairo-evals` command. `--version` is answered here, before the CLI module is imported
+    (its suite models, compiler back-ends and rich take most of a second to import); every other
+    command is `harness.cli.main`."""
+    import sys
+
+    if sys.argv[1:] == ["--version"]:
+        print(f"cairo-evals {__version__}")
+        return 0
+    from .cli import main as cli_main
+
+    return cli_main()

@@ -40,8 +40,8 @@ from .suite import SuiteError, json_schema, load_suite, load_suites
 from .transient import describe as describe_error
 
 # What imports DSPy, LiteLLM, MLflow or scipy (the runner, metric, gates, reports, compare,
-# optimize, prompts) is imported by the commands that use it, so `validate`, `schema` and
-# `doctor` start without them (about 2 s of CPU less; tests/test_cli_startup.py keeps it so).
+# optimize, prompts) is imported by the commands that use it, so `validate`, `schema`, `compile`
+# and `doctor` start without them (about 2 s of CPU less; tests/test_cli_startup.py keeps it so).
 if TYPE_CHECKING:
     from .compare import Comparison
     from .gate import SuiteVerdict
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
     Evaluated = tuple[RunResult, list[SuiteVerdict], Runner]
 
-LIGHT_COMMANDS = ("validate", "schema", "doctor")  # parsed without the commands that need DSPy
+LIGHT_COMMANDS = ("validate", "schema", "doctor", "compile")  # parsed without the commands that need DSPy
 
 # CI logs are not terminals: give tables room instead of rich's 80-column default.
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -868,7 +868,8 @@ def _compiler_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser(light: bool = False) -> argparse.ArgumentParser:
-    """Every command; with `light`, only validate, schema and doctor (nothing that imports DSPy)."""
+    """Every command; with `light`, only validate, schema, compile and doctor (nothing that imports
+    DSPy)."""
     parser = argparse.ArgumentParser(prog="cairo-evals", description=__doc__)
     parser.add_argument("--version", action="version", version=f"cairo-evals {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -879,6 +880,22 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the suite JSON Schema (for editors)")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("compile", help="compile one Cairo file (and run tests against it)")
+    p.add_argument("file")
+    p.add_argument(
+        "--kind",
+        choices=["contract", "program"],
+        default=None,
+        help="default: contract when the file has #[starknet::contract]",
+    )
+    p.add_argument(
+        "--tests", help="a Cairo tests file to run against FILE (default: the file's own top-level tests)"
+    )
+    p.add_argument("--no-tests", action="store_true", help="compile only: run no tests")
+    p.add_argument("--json", action="store_true", help="print the CompileResult as JSON")
+    _compiler_options(p)
+    p.set_defaults(func=cmd_compile)
 
     if light:
         from . import doctor
@@ -1077,22 +1094,6 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--mlflow-uri", default=None, help="tracking URI for --labels (default: mlruns.db)")
     p.set_defaults(func=cmd_calibrate)
 
-    p = sub.add_parser("compile", help="compile one Cairo file (and run tests against it)")
-    p.add_argument("file")
-    p.add_argument(
-        "--kind",
-        choices=["contract", "program"],
-        default=None,
-        help="default: contract when the file has #[starknet::contract]",
-    )
-    p.add_argument(
-        "--tests", help="a Cairo tests file to run against FILE (default: the file's own top-level tests)"
-    )
-    p.add_argument("--no-tests", action="store_true", help="compile only: run no tests")
-    p.add_argument("--json", action="store_true", help="print the CompileResult as JSON")
-    _compiler_options(p)
-    p.set_defaults(func=cmd_compile)
-
     p = sub.add_parser("import", help="write a suite from Scarb packages, Starklings or a JSONL dataset")
     p.add_argument("kind", choices=["scarb-packages", "starklings", "jsonl"])
     p.add_argument("source", help="the folder (scarb-packages, starklings) or file (jsonl) to read")
@@ -1156,7 +1157,8 @@ def _usage_errors() -> tuple[type[Exception], ...]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
-    args = build_parser(light=command in LIGHT_COMMANDS).parse_args(argv)
+    light = command in LIGHT_COMMANDS or (command is None and "--version" in argv)
+    args = build_parser(light=light).parse_args(argv)
     _log_one_line_per_warning()
     try:
         return int(args.func(args))

@@ -11,7 +11,9 @@ pinned to `=2.16.0`. It is built on first use, with the machine's cargo, into th
 - **the worker**: `cargo build --release --locked` (the crate's Cargo.lock is committed) with
   `CARGO_TARGET_DIR=<cache>/native/target`, so later builds reuse it; the binary is copied to
   `<cache>/native/bin/cairo-evals-native-<hash of the crate's sources>`, so a change to the
-  sources builds a new one and an unchanged one never calls cargo again.
+  sources builds a new one and an unchanged one never calls cargo again. Once the binary is
+  copied, the target folder and the unpacked crate sources are deleted (about 1.2 GB), unless
+  `CAIRO_EVALS_KEEP_TARGET=1` keeps them for incremental rebuilds.
 
 Cargo's downloads go to `CARGO_HOME` when it is set, else to `<cache>/cargo-home`: nothing the
 project needs is kept outside it. The first build takes minutes (benchmarks/README.md) and
@@ -47,6 +49,9 @@ CAIRO_VERSION = "2.16.0"
 MAX_TEST_GAS = 1 << 30
 CRATE_DIR = Path(__file__).with_name("native")
 BINARY = "cairo-evals-native"
+# Set (to anything but 0) to keep cargo's target folder after a build: a change to the worker's
+# sources then rebuilds in a minute or two instead of from scratch.
+KEEP_TARGET = "CAIRO_EVALS_KEEP_TARGET"
 
 # The corelib's source, pinned: the crates.io package that carries it and what it must hold.
 CORELIB_CRATE = ("cairo-native", "0.9.0-rc.3")
@@ -182,7 +187,7 @@ def ensure_native(say: Progress = _say) -> Path:
 def _build(cargo: str, binary: Path, say: Progress) -> None:
     say(
         f"building the native Cairo {CAIRO_VERSION} compiler into {native_dir() / 'target'} "
-        "(the first build takes about 8 minutes on 2 cores) …"
+        "(the first build takes minutes on 2 cores: benchmarks/README.md) …"
     )
     started = time.monotonic()
     cmd = [cargo, "build", "--release", "--locked", "--manifest-path", str(CRATE_DIR / "Cargo.toml")]
@@ -208,6 +213,18 @@ def _build(cargo: str, binary: Path, say: Progress) -> None:
     shutil.copy2(built, tmp)
     os.replace(tmp, binary)
     say(f"native compiler built in {time.monotonic() - started:.0f} s: {binary}")
+    if os.environ.get(KEEP_TARGET, "") in ("", "0"):
+        prune_build()
+        say(f"removed cargo's intermediates (set {KEEP_TARGET}=1 to keep them for incremental rebuilds)")
+
+
+def prune_build() -> None:
+    """Delete what only a rebuild needs: cargo's target folder (about 1 GB of intermediates) and,
+    when `CARGO_HOME` is ours, the unpacked crate sources (cargo unpacks them again from the
+    downloaded archives, which stay, so a rebuild downloads nothing)."""
+    shutil.rmtree(native_dir() / "target", ignore_errors=True)
+    if "CARGO_HOME" not in os.environ:
+        shutil.rmtree(cache_dir() / "cargo-home" / "registry" / "src", ignore_errors=True)
 
 
 def native_pool(size: int | None = None) -> WorkerPool:
