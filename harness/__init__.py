@@ -1,6 +1,12 @@
 """cairo-evals: evaluation and regression-testing harness for DSPy programs that write Cairo."""
 
+import os
+
 __version__ = "0.1.0"
+
+# LiteLLM fetches its price list from the network when first imported (MLflow's tracing imports
+# it), retrying for seconds where there is no network: use the copy it ships unless told otherwise.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 def main() -> int:
