@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -656,6 +657,40 @@ def test_manifest_for_cairo_test_and_snforge() -> None:
     assert "[dev-dependencies]" not in render_manifest("program", (), ScarbVersion("2.6.5", "2.6.4"))
     with pytest.raises(ValueError, match="dependency"):
         render_manifest("contract", (("openzeppelin", '2"\n[scripts]\nbuild = "rm"'),), v)
+
+
+def test_manifest_writes_dependency_sources_and_nothing_else() -> None:
+    """A suite's dependency may come from a folder or a git repository (CI without the registry):
+    the manifest gets exactly those keys, rewritten from their parsed values; a test-runner package
+    given by the suite (snforge_std from a checkout) replaces the runner's dev-dependency."""
+    v = ScarbVersion("2.16.0", "2.16.0")
+    deps = (
+        ("openzeppelin", '{ version = "2.0.0", path = "/ci/cairo-contracts/packages/openzeppelin" }'),
+        ("alexandria_math", '{ git = "https://example.org/alexandria.git", tag = "v0.5.0" }'),
+        ("snforge_std", '{ path = "/ci/starknet-foundry/snforge_std" }'),
+    )
+    text = render_manifest("contract", deps, v, "snforge", "0.49.0")
+    manifest = tomllib.loads(text)
+    assert manifest["dependencies"]["openzeppelin"] == {
+        "version": "2.0.0",
+        "path": "/ci/cairo-contracts/packages/openzeppelin",
+    }
+    assert manifest["dependencies"]["alexandria_math"] == {
+        "git": "https://example.org/alexandria.git",
+        "tag": "v0.5.0",
+    }
+    assert manifest["dev-dependencies"]["snforge_std"] == {"path": "/ci/starknet-foundry/snforge_std"}
+    assert "snforge_std" not in manifest["dependencies"]
+    for bad in (
+        '{ path = "/x", build = "rm -rf ~" }',  # a key Scarb would act on
+        '{ path = "/x" }\n[scripts]\nbuild = "rm"',  # a second table smuggled after the value
+        '{ path = "/x\\"y" }',  # an escaped quote inside the value
+        '{ version = "2\\n[x]" }',
+        "{ path = 3 }",
+        "{ }",
+    ):
+        with pytest.raises(ValueError, match="dependency"):
+            render_manifest("program", (("oz", bad),), v)
 
 
 def test_lock_file_versions(tmp_path: Path) -> None:
