@@ -7,7 +7,9 @@ Three kinds, each read from the user's own checkout (the project ships no third-
   (`#[cfg(test)]` modules, `#[test]` functions) and its `tests/` folder become the tests file.
   The book's `// TAG: does_not_compile` and `// TAG: tests_fail` comments become the case's
   `expect_verdict` (`does_not_run` and `ignore_fmt` concern `scarb execute` and `scarb fmt`, so
-  the listing is expected to compile and pass its tests; the tag is kept as a case tag).
+  the listing is expected to compile and pass its tests; the tag is kept as a case tag). Each
+  case carries its package's third-party dependencies and test runner; `by_dependencies` makes
+  a suite per set (a suite's `dependencies:` apply to all its cases), as a team keeps them.
 - `starklings DIR`: a Starklings checkout with solutions (`info.toml`, `exercises/`, `solutions/`).
   The exercise as the learner sees it and its hint are the query; the solution's tests (learners
   often complete the tests too) are the tests file; the solution without its tests is the golden.
