@@ -251,7 +251,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for out, part in parts or [(Path(args.out), found)]:
         for line in part.grouping:
             print(f"suite {line}")
-        name = args.name and (args.name if out == Path(args.out) else f"{args.name}-{out.stem}")
+        name = args.name and (f"{args.name}-{part.label}" if part.label else args.name)
         out_path = importers.write_suite(part, out, name=name, split=args.split, added=added)
         print(f"wrote {out_path} (goldens and tests under its root's golden/ folder); validating it:")
         suite = load_suite(out_path)  # an invalid result is a SuiteError: exit 2 with every problem

@@ -81,6 +81,7 @@ class Imported:
     dependencies: dict[str, Any] = field(default_factory=dict)
     test_runner: Literal["snforge", "cairo-test"] | None = None
     grouping: list[str] = field(default_factory=list)  # what was grouped and why, for the report
+    label: str = ""  # the set's name, which names its suite when an import makes several
 
     def skip(self, source: str | Path, why: str) -> None:
         self.skipped.append((str(source), why))
@@ -354,17 +355,23 @@ def by_dependencies(found: Imported, out: Path) -> list[tuple[Path, Imported]]:
         sets.setdefault((c.dependencies, c.test_runner), []).append(c)
     if not sets:
         return [(out, found)]
-    suites = []
+    suites, taken = [], set()
     for i, ((deps, runner), cases) in enumerate(sets.items()):
         label = "-".join([*(name for name, _ in deps), *([runner] if runner else [])])
+        digest = hashlib.sha256(repr((deps, runner)).encode()).hexdigest()[:7]
         if len(label) > 48:
-            label = label[:40].rstrip("-_") + "-" + hashlib.sha256(label.encode()).hexdigest()[:7]
-        path = out if len(sets) == 1 or not label else out.with_name(f"{out.stem}-{label}{out.suffix}")
+            label = label[:40].rstrip("-_") + "-" + digest
+        if label in taken:  # the same names at other versions or sources
+            label = f"{label}-{digest}"
+        taken.add(label)
+        several = len(sets) > 1 and label
+        path = out.with_name(f"{out.stem}-{label}{out.suffix}") if several else out
         part = Imported(
             cases=cases,
             skipped=found.skipped if i == 0 else [],
             dependencies={name: json.loads(spec) for name, spec in deps},
             test_runner=runner,
+            label=label if several else "",
         )
         why = []
         if deps:

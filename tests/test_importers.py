@@ -210,6 +210,7 @@ def test_packages_with_different_sets_make_a_suite_each_named_by_its_set(
     team_package(root, "c_math", 'alexandria_math = { path = "../vendor/alexandria" }\n')
     team_package(root, "d_plain", "")
     team_package(root, "e_odd", 'weird = { version = "1.0.0", features = ["x"] }\n')
+    team_package(root, "f_oz1", 'openzeppelin = "1.0.0"\n', 'snforge_std = "0.49.0"\n')  # same names
     found = importers.scarb_packages(root)
     assert dict(found.skipped) == {
         "e_odd": "a dependency a suite cannot express: weird: features (a suite's dependency gives "
@@ -222,7 +223,11 @@ def test_packages_with_different_sets_make_a_suite_each_named_by_its_set(
     printed = capsys.readouterr().out
     assert "1 × a dependency a suite cannot express (e_odd)" in printed
     names = sorted(p.name for p in out.parent.iterdir())
-    assert names == ["team-alexandria_math.yaml", "team-openzeppelin-snforge.yaml", "team.yaml"]
+    (other,) = [n for n in names if n.startswith("team-openzeppelin-snforge-")]  # + the set's digest
+    assert names == sorted(
+        ["team-alexandria_math.yaml", "team-openzeppelin-snforge.yaml", other, "team.yaml"]
+    )
+    assert [c.id for c in load_suite(out.parent / other).cases] == ["f_oz1"]
     oz = load_suite(out.with_name("team-openzeppelin-snforge.yaml"))
     assert [c.id for c in oz.cases] == ["a_oz", "b_oz"] and oz.test_runner == "snforge"
     assert oz.dependencies == (
