@@ -246,14 +246,20 @@ def cmd_import(args: argparse.Namespace) -> int:
             added = datetime.date.fromisoformat(args.added)
         except ValueError:
             raise UsageError(f"--added {args.added!r}: expected YYYY-MM-DD") from None
-    out_path = importers.write_suite(found, Path(args.out), name=args.name, split=args.split, added=added)
-    print(f"wrote {out_path} (goldens and tests under its root's golden/ folder); validating it:")
-    suite = load_suite(out_path)  # an invalid result is a SuiteError: exit 2 with every problem
-    lines, warnings = describe_suite(suite)
-    print(lines[0])
-    for warning in warnings:
-        print(warning, file=sys.stderr)
-    print(f"check its goldens: cairo-evals check-golden {out_path}")
+    # packages that share a dependency set make one suite; other sets, a suite each
+    parts = importers.by_dependencies(found, Path(args.out)) if args.kind == "scarb-packages" else []
+    for out, part in parts or [(Path(args.out), found)]:
+        for line in part.grouping:
+            print(f"suite {line}")
+        name = args.name and (f"{args.name}-{part.label}" if part.label else args.name)
+        out_path = importers.write_suite(part, out, name=name, split=args.split, added=added)
+        print(f"wrote {out_path} (goldens and tests under its root's golden/ folder); validating it:")
+        suite = load_suite(out_path)  # an invalid result is a SuiteError: exit 2 with every problem
+        lines, warnings = describe_suite(suite)
+        print(lines[0])
+        for warning in warnings:
+            print(warning, file=sys.stderr)
+        print(f"check its goldens: cairo-evals check-golden {out_path}")
     return 0
 
 

@@ -7,7 +7,9 @@ Three kinds, each read from the user's own checkout (the project ships no third-
   (`#[cfg(test)]` modules, `#[test]` functions) and its `tests/` folder become the tests file.
   The book's `// TAG: does_not_compile` and `// TAG: tests_fail` comments become the case's
   `expect_verdict` (`does_not_run` and `ignore_fmt` concern `scarb execute` and `scarb fmt`, so
-  the listing is expected to compile and pass its tests; the tag is kept as a case tag).
+  the listing is expected to compile and pass its tests; the tag is kept as a case tag). Each
+  case carries its package's third-party dependencies and test runner; `by_dependencies` makes
+  a suite per set (a suite's `dependencies:` apply to all its cases), as a team keeps them.
 - `starklings DIR`: a Starklings checkout with solutions (`info.toml`, `exercises/`, `solutions/`).
   The exercise as the learner sees it and its hint are the query; the solution's tests (learners
   often complete the tests too) are the tests file; the solution without its tests is the golden.
@@ -25,7 +27,9 @@ to any correct answer (what `validate` checks). Goldens and tests are written to
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
+import os
 import re
 import tomllib
 from collections import Counter
@@ -60,14 +64,24 @@ class ImportedCase:
     tags: tuple[str, ...] = ()
     expect_verdict: Verdict | None = None
     notes: tuple[str, ...] = ()
+    # what the case needs around it, shared by every case of its suite: third-party dependencies
+    # as (name, JSON of the suite's value: a version string or a {version, path, git, …} table)
+    dependencies: tuple[tuple[str, str], ...] = ()
+    test_runner: Literal["snforge", "cairo-test"] | None = None
+    cairo: str | None = None  # the Cairo versions the package asks for (its `starknet = "2.12.1"`)
 
 
 @dataclass
 class Imported:
-    """What an importer found: the cases, and what it skipped with the reason."""
+    """What an importer found: the cases, and what it skipped with the reason. A suite's share of
+    them (`by_dependencies`) also carries the dependencies and test runner its cases share."""
 
     cases: list[ImportedCase] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, why)
+    dependencies: dict[str, Any] = field(default_factory=dict)
+    test_runner: Literal["snforge", "cairo-test"] | None = None
+    grouping: list[str] = field(default_factory=list)  # what was grouped and why, for the report
+    label: str = ""  # the set's name, which names its suite when an import makes several
 
     def skip(self, source: str | Path, why: str) -> None:
         self.skipped.append((str(source), why))
@@ -176,6 +190,79 @@ def _verdict(tags: set[str]) -> Verdict | None:
     return None
 
 
+SOURCE_KEYS = ("version", "path", "git", "tag", "branch", "rev")
+
+
+def _workspace_dependency(package: Path, root: Path, name: str, section: str) -> Any:
+    """`name = { workspace = true }`: the value in the nearest enclosing workspace manifest (at
+    most up to `root`), or None."""
+    for folder in [package, *package.parents]:
+        manifest = folder / "Scarb.toml"
+        if folder != package and manifest.is_file():
+            try:
+                workspace = tomllib.loads(manifest.read_text()).get("workspace", {})
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                return None
+            if name in workspace.get(section, {}):
+                return workspace[section][name]
+        if folder == root or folder == folder.parent:
+            return None
+    return None
+
+
+def _dependency(name: str, value: Any, package: Path, root: Path, section: str) -> str | dict[str, str]:
+    """A manifest's dependency as a suite writes it: "2.0.0", or a table of version/path/git/
+    tag/branch/rev (a path made absolute; `write_suite` writes it relative to the suite's root).
+
+    Raises:
+        ValueError: what a suite cannot say (another key, a workspace entry not found).
+    """
+    if isinstance(value, dict) and value.get("workspace") is True:
+        found = _workspace_dependency(package, root, name, section)
+        if found is None:
+            raise ValueError(f"{name} = {{ workspace = true }} but no enclosing workspace defines it")
+        return _dependency(name, found, package, root, section)
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict) or set(value) - set(SOURCE_KEYS) or not value:
+        keys = ", ".join(sorted(set(value) - set(SOURCE_KEYS))) if isinstance(value, dict) else repr(value)
+        raise ValueError(f"{name}: {keys} (a suite's dependency gives version, path, git, tag, branch, rev)")
+    table = {k: str(value[k]) for k in SOURCE_KEYS if k in value}
+    if "path" in table:
+        table["path"] = str((package / table["path"]).resolve())
+    if set(table) == {"version"}:
+        return table["version"]
+    return table
+
+
+def _needs(
+    meta: dict[str, Any], package: Path, root: Path
+) -> tuple[tuple[tuple[str, str], ...], str | None, str | None]:
+    """A package's third-party dependencies (dev-dependencies too: its tests need them), its test
+    runner (snforge when `snforge_std` is a dev-dependency, as `snforge new` writes it) and the
+    Cairo versions its `starknet = "…"` asks for.
+
+    Raises:
+        ValueError: a dependency a suite cannot express.
+    """
+    deps: dict[str, str] = {}
+    runner = None
+    for section in ("dependencies", "dev-dependencies"):
+        for name, value in (meta.get(section) or {}).items():
+            if name == "snforge_std":
+                runner = "snforge"  # the harness pins snforge_std to the installed snforge
+                continue
+            if name in BUILTIN_PACKAGES:
+                continue
+            deps.setdefault(
+                name, json.dumps(_dependency(name, value, package, root, section), sort_keys=True)
+            )
+    starknet = (meta.get("dependencies") or {}).get("starknet")
+    version = starknet if isinstance(starknet, str) else None
+    cairo = f">={version}" if version and re.fullmatch(r"\d+\.\d+\.\d+", version) else None
+    return tuple(sorted(deps.items())), runner, cairo
+
+
 def scarb_packages(root: Path) -> Imported:
     """A case per Scarb package under `root` (see the module's docstring)."""
     found = Imported()
@@ -195,13 +282,10 @@ def scarb_packages(root: Path) -> Imported:
         if not name:
             found.skip(rel, "a workspace manifest without [package]")
             continue
-        deps = sorted(set(meta.get("dependencies", {})) - BUILTIN_PACKAGES)
-        if deps:
-            found.skip(
-                rel,
-                f"depends on {', '.join(deps)}: a suite's dependencies apply to all its cases; import "
-                "such packages into a suite of their own and give it `dependencies:`",
-            )
+        try:
+            deps, runner, cairo = _needs(meta, package, root)
+        except ValueError as e:
+            found.skip(rel, f"a dependency a suite cannot express: {e}")
             continue
         features = meta.get("package", {}).get("experimental-features") or []
         if features:
@@ -236,14 +320,15 @@ def scarb_packages(root: Path) -> Imported:
                 continue
             golden = f"// {rel} holds only tests.\n"
             notes.append("only tests: the golden is empty")
-        chapter = rel.split("/")[0]
+        # the book's `ch01-intro/listing_01`: chapter ch01; a package at the top: the folder's name
+        chapter = rel.split("/")[0] if "/" in rel else root.name
         short = re.match(r"(ch\d+|appendix)", chapter)
         query = f"Write the Cairo code of the Scarb package `{name}` ({rel}).\n"
         if comments := _leading_comments(source):
             query += f"Its source begins with these comments:\n{comments}\n"
         found.cases.append(
             ImportedCase(
-                id=case_id(f"{short[1] if short else chapter}-{package.name}", taken),
+                id=case_id(f"{short[1]}-{package.name}" if short else rel.replace("/", "-"), taken),
                 query=with_signatures(query, golden, tests),
                 golden=golden,
                 tests=tests,
@@ -252,9 +337,61 @@ def scarb_packages(root: Path) -> Imported:
                 tags=tuple(sorted({chapter, *(f"tag-{t}" for t in tags)})),
                 expect_verdict=_verdict(tags),
                 notes=tuple(notes),
+                dependencies=deps,
+                test_runner=runner,
+                cairo=cairo,
             )
         )
     return found
+
+
+def by_dependencies(found: Imported, out: Path) -> list[tuple[Path, Imported]]:
+    """The suites to write: one per set of dependencies and test runner, as a team keeps them
+    (a suite's `dependencies:` apply to all its cases). One set keeps `out`; with several, each
+    suite is named by its set (`out` for the set without third-party dependencies, else
+    `<out>-<names>.yaml`). What was skipped goes with the first; each says what it grouped and why."""
+    sets: dict[tuple[Any, ...], list[ImportedCase]] = {}
+    for c in found.cases:
+        sets.setdefault((c.dependencies, c.test_runner), []).append(c)
+    if not sets:
+        return [(out, found)]
+    suites, taken = [], set()
+    for i, ((deps, runner), cases) in enumerate(sets.items()):
+        label = "-".join([*(name for name, _ in deps), *([runner] if runner else [])])
+        digest = hashlib.sha256(repr((deps, runner)).encode()).hexdigest()[:7]
+        if len(label) > 48:
+            label = label[:40].rstrip("-_") + "-" + digest
+        if label in taken:  # the same names at other versions or sources
+            label = f"{label}-{digest}"
+        taken.add(label)
+        several = len(sets) > 1 and label
+        path = out.with_name(f"{out.stem}-{label}{out.suffix}") if several else out
+        part = Imported(
+            cases=cases,
+            skipped=found.skipped if i == 0 else [],
+            dependencies={name: json.loads(spec) for name, spec in deps},
+            test_runner=runner,
+            label=label if several else "",
+        )
+        why = []
+        if deps:
+            why.append(
+                "they share the dependencies " + ", ".join(f"{n} {_show(json.loads(v))}" for n, v in deps)
+            )
+        else:
+            why.append("no third-party dependencies")
+        if runner == "snforge":
+            why.append("snforge_std is a dev-dependency, so the suite runs its tests with snforge")
+        shown = ", ".join(c.source for c in cases[:4]) + (" …" if len(cases) > 4 else "")
+        part.grouping.append(f"{path.name}: {len(cases)} packages ({shown}): {'; '.join(why)}")
+        suites.append((path, part))
+    return suites
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return "(" + ", ".join(f"{k} {v}" for k, v in value.items()) + ")"
 
 
 def _leading_comments(source: str) -> str:
@@ -460,17 +597,30 @@ def write_suite(
         entry["split"] = split
         if c.expect_verdict:
             entry["expect_verdict"] = c.expect_verdict
+        if c.cairo:
+            entry["cairo"] = c.cairo
         if added:
             entry["added"] = added
         cases.append(entry)
-    doc = {
+    doc: dict[str, Any] = {
         "suite": name,
         "description": description or f"Imported by cairo-evals import on {datetime.date.today()}.",
-        "cases": cases,
     }
+    if found.test_runner:
+        doc["test_runner"] = found.test_runner
+    if found.dependencies:
+        doc["dependencies"] = {n: _relative_path(v, root) for n, v in found.dependencies.items()}
+    doc["cases"] = cases
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100))
     return out
+
+
+def _relative_path(value: Any, root: Path) -> Any:
+    """A path dependency's folder relative to the suite's root (where the suite reads it from)."""
+    if isinstance(value, dict) and "path" in value:
+        return {**value, "path": os.path.relpath(value["path"], root)}
+    return value
 
 
 def summary(found: Imported) -> list[str]:
@@ -484,7 +634,7 @@ def summary(found: Imported) -> list[str]:
     )
     by_reason: dict[str, list[str]] = {}
     for source, why in found.skipped:
-        key = re.sub(r"^depends on [^:]+:", "depends on third-party packages:", why)
+        key = re.sub(r"^a dependency a suite cannot express: .*", "a dependency a suite cannot express", why)
         key = re.sub(r"\(looked for [^)]*\)", "", key).strip()
         key = re.sub(r"^needs experimental features [^(]*", "needs experimental features ", key)
         by_reason.setdefault(key, []).append(source)

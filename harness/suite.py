@@ -173,6 +173,56 @@ class LMSettingsModel(_Strict):
     cache: bool | None = Field(None, description="Let DSPy's on-disk cache answer repeats (default off).")
 
 
+DependencyName = Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$", max_length=64)]
+# A value Scarb reads from a TOML string: no quotes, backslashes or control characters (nothing
+# that could end the string and add manifest keys of its own).
+_PLAIN = re.compile(r'^[^"\\\x00-\x1f\x7f]+$')
+_VERSION_REQ = re.compile(r"^[0-9A-Za-z.*^~<>=, +-]+$")
+
+
+class DependencyModel(_Strict):
+    version: str | None = Field(None, description="A version requirement, e.g. '2.0.0'.")
+    path: str | None = Field(
+        None,
+        description="A folder holding the package's Scarb.toml, relative to the suite's root or absolute "
+        "(e.g. a checkout CI pins, so no registry is needed).",
+    )
+    git: str | None = Field(None, description="A git repository Scarb fetches the package from.")
+    tag: str | None = Field(None, description="With git: the tag to check out.")
+    branch: str | None = Field(None, description="With git: the branch to check out.")
+    rev: str | None = Field(None, description="With git: the commit to check out.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DependencyModel:
+        if self.version is not None and not _VERSION_REQ.match(self.version):
+            raise ValueError(f"version: not a version requirement: {self.version!r} (e.g. '2.0.0')")
+        for key in ("path", "git", "tag", "branch", "rev"):
+            value = getattr(self, key)
+            if value is not None and not _PLAIN.match(value):
+                raise ValueError(f"{key}: empty, or holds a quote, backslash or control character")
+        if self.path and self.git:
+            raise ValueError("give either path or git, not both")
+        if not (self.version or self.path or self.git):
+            raise ValueError("give a version, a path or a git source")
+        pins = [k for k in ("tag", "branch", "rev") if getattr(self, k) is not None]
+        if pins and not self.git:
+            raise ValueError(f"{pins[0]} needs git")
+        if len(pins) > 1:
+            raise ValueError(f"give one of tag, branch and rev (got {', '.join(pins)})")
+        return self
+
+
+def dependency_spec(dep: str | DependencyModel, root: Path) -> str:
+    """A dependency as Scarb's manifest writes it: `2.0.0`, or an inline table
+    `{ version = "2.0.0", path = "/abs/folder" }` (a relative path resolved against `root`)."""
+    if isinstance(dep, str):
+        return dep
+    fields = {k: v for k, v in dep.model_dump().items() if v is not None}
+    if "path" in fields:
+        fields["path"] = str((root / fields["path"]).resolve())
+    return "{ " + ", ".join(f'{k} = "{v}"' for k, v in fields.items()) + " }"
+
+
 class SuiteModel(_Strict):
     suite: CaseId = Field(description="The suite's name.")
     description: str = ""
@@ -205,8 +255,12 @@ class SuiteModel(_Strict):
     )
     scoring: ScoringModel = Field(default_factory=ScoringModel)
     thresholds: ThresholdsModel = Field(default_factory=ThresholdsModel)
-    dependencies: dict[str, str] = Field(
-        default_factory=dict, description="Extra Scarb dependencies, e.g. {openzeppelin: '2.0.0'}."
+    dependencies: dict[DependencyName, str | DependencyModel] = Field(
+        default_factory=dict,
+        description="Extra Scarb dependencies: a version requirement (e.g. {openzeppelin: '2.0.0'}, from "
+        "the registry) or a source ({openzeppelin: {version: '2.0.0', path: vendor/cairo-contracts}}, "
+        "{openzeppelin: {git: 'https://…', tag: v2.0.0}}). A dependency named snforge_std, cairo_test or "
+        "assert_macros replaces the test runner's own dev-dependency.",
     )
     cases: list[CaseModel] = Field(min_length=1)
 
@@ -449,6 +503,24 @@ def _message(err: dict[str, Any]) -> str:
     )
 
 
+def _one_branch(err: Any) -> Any:
+    """A `dependencies:` entry is a version or a table: report the error of the branch the value
+    took (a table's own problem, not "should be a string"), at the entry's own location."""
+    loc = err["loc"]
+    if len(loc) < 3 or loc[0] != "dependencies":
+        return err
+    branch = str(loc[2])
+    if branch == "str" and isinstance(err.get("input"), dict):
+        return None
+    if branch.startswith("function-after[") or branch == "DependencyModel":
+        err = {**err, "loc": (*loc[:2], *loc[3:])}
+    if err["type"] == "value_error":
+        err = {**err, "msg": err["msg"].removeprefix("Value error, "), "input": None}
+    if loc[-1] == "[key]":
+        err = {**err, "msg": "not a Scarb package name (lowercase letters, digits and _)"}
+    return err
+
+
 class _SuiteLoader(yaml.SafeLoader):
     """PyYAML's safe loader with a bound on nesting depth, checked while composing: the composer
     recurses once per level, so a 20,000-deep `[[[…` would otherwise end in a RecursionError."""
@@ -647,6 +719,9 @@ def load_suite(path: str | Path) -> Suite:
             (*err["loc"][:-1], _suggestion(err["loc"])) for err in errors if err["type"] == "extra_forbidden"
         }
         for err in errors:
+            err = _one_branch(err)
+            if err is None:
+                continue
             loc = err["loc"]
             if err["type"] == "missing" and tuple(loc) in suggested:
                 continue
@@ -689,6 +764,20 @@ def _check_semantics(
                 problem = _no_test(value, root)
                 if problem:
                     problems.append(Problem(shown, _line(node, ("cases", i, key)), problem, cid, key))
+    deps = data.get("dependencies")
+    for name, dep in deps.items() if isinstance(deps, dict) else ():
+        folder = dep.get("path") if isinstance(dep, dict) else None
+        if isinstance(folder, str) and folder.strip() and not (root / folder / "Scarb.toml").is_file():
+            problems.append(
+                Problem(
+                    shown,
+                    _line(node, ("dependencies", name, "path")),
+                    f"no Scarb.toml in {folder} (looked in {(root / folder).resolve()}): the path names "
+                    "the folder of the package's manifest, relative to the suite's root",
+                    None,
+                    f"dependencies.{name}.path",
+                )
+            )
     thresholds = data.get("thresholds")
     tags = thresholds.get("tags") if isinstance(thresholds, dict) else None
     if isinstance(tags, dict):
@@ -784,7 +873,7 @@ def _build(model: SuiteModel, node: yaml.Node, shown: str, root: Path) -> Suite:
             t.tests_pass_rate,
             tuple((k, _gate(v)) for k, v in t.tags.items()),
         ),
-        dependencies=tuple(model.dependencies.items()),
+        dependencies=tuple((name, dependency_spec(dep, root)) for name, dep in model.dependencies.items()),
     )
 
 

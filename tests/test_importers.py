@@ -89,7 +89,9 @@ def test_scarb_packages_become_cases_with_expected_verdicts(listings: Path) -> N
         "ch01-listing_02_broken",
         "ch01-listing_03_failing_test",
         "ch02-listing_04_files",
+        "ch03-listing_05_oz",
     ]
+    assert cases["ch03-listing_05_oz"].dependencies == (("openzeppelin", '"2.0.0"'),)
     add = cases["ch01-listing_01_add"]
     assert add.expect_verdict is None and add.kind == "program"
     assert add.tests is not None and "fn adds" in add.tests and "fn adds" not in add.golden
@@ -100,7 +102,7 @@ def test_scarb_packages_become_cases_with_expected_verdicts(listings: Path) -> N
     assert "mod shapes {\npub fn square" in files and "pub mod more {\npub fn one" in files
     assert "crate::shapes::square" in files  # the package's own name is the crate
     reasons = dict(found.skipped)
-    assert "depends on openzeppelin" in reasons["ch03-deps/listing_05_oz"]
+    assert "ch03-deps/listing_05_oz" not in reasons  # imported, with its dependency (below)
     assert "experimental features negative_impls" in reasons["ch03-deps/listing_06_experimental"]
     assert reasons["ch03-deps/no_lib"] == "no src/lib.cairo"
 
@@ -111,9 +113,14 @@ def test_import_writes_a_valid_suite_and_says_what_it_skipped(
     out = tmp_path / "project" / "suites" / "book.yaml"
     assert main(["import", "scarb-packages", str(listings), "--out", str(out), "--added", "2026-01-31"]) == 0
     printed = capsys.readouterr().out
-    assert "imported 4 cases" in printed and "skipped 3:" in printed
+    assert "imported 5 cases" in printed and "skipped 2:" in printed
     assert "1 × no src/lib.cairo (ch03-deps/no_lib)" in printed
     assert "book.yaml: ok (4 cases, 3 tests)" in printed
+    # the listing with a dependency is a suite of its own, named by its dependency set
+    assert "suite book-openzeppelin.yaml: 1 packages (ch03-deps/listing_05_oz): they share the " in printed
+    assert "book-openzeppelin.yaml: ok (1 cases, 0 tests)" in printed
+    oz = load_suite(out.with_name("book-openzeppelin.yaml"))
+    assert oz.dependencies == (("openzeppelin", "2.0.0"),) and oz.name == "book-openzeppelin"
     suite = load_suite(out)
     assert suite.name == "book"
     case = suite.cases[0]
@@ -144,6 +151,97 @@ def test_check_golden_checks_the_compiler_against_expected_verdicts(
     captured = capsys.readouterr()
     assert "expected does_not_compile, got tests_fail" in captured.err
     assert "3/4 goldens as their cases expect" in captured.out
+
+
+CONTRACT = (
+    "#[starknet::contract]\nmod {name} {{\n    use openzeppelin_token::erc20::ERC20Component;\n"
+    "    #[storage]\n    struct Storage {{}}\n}}\n"
+)
+
+
+def team_package(root: Path, name: str, deps: str, dev: str = "") -> None:
+    """A package as a team keeps it: OpenZeppelin dependencies, snforge_std for its tests."""
+    (root / name / "src").mkdir(parents=True)
+    (root / name / "Scarb.toml").write_text(
+        f'[package]\nname = "{name}"\nversion = "0.1.0"\nedition = "2024_07"\n\n'
+        f'[dependencies]\nstarknet = "2.12.1"\n{deps}\n'
+        f'[dev-dependencies]\nassert_macros = "2.12.1"\n{dev}\n'
+        "[[target.starknet-contract]]\nsierra = true\n"
+    )
+    (root / name / "src" / "lib.cairo").write_text(CONTRACT.format(name=name.title()))
+
+
+def test_packages_sharing_a_dependency_set_make_one_suite_with_those_dependencies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "programs"
+    oz = 'openzeppelin = "2.0.0"\nopenzeppelin_token = { version = "2.0.0" }\n'
+    for name in ("counter", "token", "vault"):
+        team_package(root, name, oz, 'snforge_std = "0.49.0"\n')
+    out = tmp_path / "project" / "suites" / "team.yaml"
+    assert main(["import", "scarb-packages", str(root), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "imported 3 cases" in printed and "skipped" not in printed
+    assert (
+        "suite team.yaml: 3 packages (counter, token, vault): they share the dependencies openzeppelin "
+        "2.0.0, openzeppelin_token 2.0.0; snforge_std is a dev-dependency, so the suite runs its tests "
+        "with snforge" in printed
+    )
+    assert sorted(p.name for p in out.parent.iterdir()) == ["team.yaml"]
+    suite = load_suite(out)
+    assert suite.dependencies == (("openzeppelin", "2.0.0"), ("openzeppelin_token", "2.0.0"))
+    assert suite.test_runner == "snforge"
+    assert [c.id for c in suite.cases] == ["counter", "token", "vault"]
+    assert {c.cairo for c in suite.cases} == {">=2.12.1"} and {c.kind for c in suite.cases} == {"contract"}
+
+
+def test_packages_with_different_sets_make_a_suite_each_named_by_its_set(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "programs"
+    (root / "vendor" / "alexandria").mkdir(parents=True)
+    (root / "vendor" / "alexandria" / "Scarb.toml").write_text('[package]\nname = "alexandria_math"\n')
+    (root / "Scarb.toml").write_text(
+        '[workspace]\nmembers = ["*"]\n\n[workspace.dependencies]\n'
+        'openzeppelin = { git = "https://example.org/cairo-contracts.git", tag = "v2.0.0" }\n'
+    )
+    team_package(root, "a_oz", "openzeppelin.workspace = true\n", 'snforge_std = "0.49.0"\n')
+    team_package(root, "b_oz", "openzeppelin.workspace = true\n", 'snforge_std = "0.49.0"\n')
+    team_package(root, "c_math", 'alexandria_math = { path = "../vendor/alexandria" }\n')
+    team_package(root, "d_plain", "")
+    team_package(root, "e_odd", 'weird = { version = "1.0.0", features = ["x"] }\n')
+    team_package(root, "f_oz1", 'openzeppelin = "1.0.0"\n', 'snforge_std = "0.49.0"\n')  # same names
+    found = importers.scarb_packages(root)
+    assert dict(found.skipped) == {
+        "e_odd": "a dependency a suite cannot express: weird: features (a suite's dependency gives "
+        "version, path, git, tag, branch, rev)",
+        ".": "a workspace manifest without [package]",
+        "vendor/alexandria": "no src/lib.cairo",
+    }
+    out = tmp_path / "project" / "suites" / "team.yaml"
+    assert main(["import", "scarb-packages", str(root), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "1 × a dependency a suite cannot express (e_odd)" in printed
+    names = sorted(p.name for p in out.parent.iterdir())
+    (other,) = [n for n in names if n.startswith("team-openzeppelin-snforge-")]  # + the set's digest
+    assert names == sorted(
+        ["team-alexandria_math.yaml", "team-openzeppelin-snforge.yaml", other, "team.yaml"]
+    )
+    assert [c.id for c in load_suite(out.parent / other).cases] == ["f_oz1"]
+    oz = load_suite(out.with_name("team-openzeppelin-snforge.yaml"))
+    assert [c.id for c in oz.cases] == ["a_oz", "b_oz"] and oz.test_runner == "snforge"
+    assert oz.dependencies == (
+        ("openzeppelin", '{ git = "https://example.org/cairo-contracts.git", tag = "v2.0.0" }'),
+    )
+    math = load_suite(out.with_name("team-alexandria_math.yaml"))
+    # the folder is written relative to the suite's root, and read back from there
+    assert "path: ../programs/vendor/alexandria" in out.with_name("team-alexandria_math.yaml").read_text()
+    assert math.dependencies == (
+        ("alexandria_math", f'{{ path = "{(root / "vendor" / "alexandria").resolve()}" }}'),
+    )
+    plain = load_suite(out)
+    assert [c.id for c in plain.cases] == ["d_plain"] and plain.dependencies == ()
+    assert plain.test_runner == "auto"
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +238,128 @@ pub mod Counter {
     }
 }
 """
+
+# The snforge way (issue 24): declare, deploy, a cheatcode, spy_events, should_panic with felt and
+# ByteArray data. OWNED is the golden; the three wrong variants are the ones item 4 compares
+# against snforge's own verdict (a deleted assert, a flipped comparison, a missing event).
+OWNED = """\
+#[starknet::interface]
+pub trait IOwnedCounter<TContractState> {
+    fn get(self: @TContractState) -> u64;
+    fn increase(ref self: TContractState, amount: u64);
+}
+
+#[starknet::contract]
+pub mod OwnedCounter {
+    use starknet::storage::{StoragePointerReadAccess, StoragePointerWriteAccess};
+    use starknet::{ContractAddress, get_caller_address};
+
+    #[storage]
+    struct Storage {
+        owner: ContractAddress,
+        value: u64,
+    }
+
+    #[event]
+    #[derive(Drop, starknet::Event)]
+    pub enum Event {
+        Increased: Increased,
+    }
+
+    #[derive(Drop, starknet::Event)]
+    pub struct Increased {
+        pub amount: u64,
+    }
+
+    #[constructor]
+    fn constructor(ref self: ContractState, owner: ContractAddress) {
+        self.owner.write(owner);
+    }
+
+    #[abi(embed_v0)]
+    impl OwnedCounterImpl of super::IOwnedCounter<ContractState> {
+        fn get(self: @ContractState) -> u64 {
+            self.value.read()
+        }
+
+        fn increase(ref self: ContractState, amount: u64) {
+            assert(get_caller_address() == self.owner.read(), 'not the owner');
+            assert!(amount > 0, "amount must be positive");
+            self.value.write(self.value.read() + amount);
+            self.emit(Increased { amount });
+        }
+    }
+}
+"""
+OWNED_NO_ASSERT = OWNED.replace(
+    "            assert(get_caller_address() == self.owner.read(), 'not the owner');\n", ""
+)
+OWNED_FLIPPED = OWNED.replace("get_caller_address() == self.owner", "get_caller_address() != self.owner")
+OWNED_NO_EVENT = OWNED.replace("            self.emit(Increased { amount });\n", "")
+OWNED_TESTS = """\
+use snforge_std::{
+    ContractClassTrait, DeclareResultTrait, EventSpyAssertionsTrait, declare, spy_events,
+    start_cheat_caller_address, stop_cheat_caller_address,
+};
+use starknet::ContractAddress;
+
+fn owner() -> ContractAddress {
+    'owner'.try_into().unwrap()
+}
+
+fn deploy() -> IOwnedCounterDispatcher {
+    let class = declare("OwnedCounter").unwrap().contract_class();
+    let (address, _) = class.deploy(@array![owner().into()]).unwrap();
+    IOwnedCounterDispatcher { contract_address: address }
+}
+
+#[test]
+fn starts_at_zero() {
+    assert_eq!(deploy().get(), 0);
+}
+
+#[test]
+fn the_owner_increases() {
+    let counter = deploy();
+    start_cheat_caller_address(counter.contract_address, owner());
+    counter.increase(5);
+    stop_cheat_caller_address(counter.contract_address);
+    assert_eq!(counter.get(), 5);
+}
+
+#[test]
+#[should_panic(expected: 'not the owner')]
+fn a_stranger_cannot_increase() {
+    deploy().increase(1);
+}
+
+#[test]
+#[should_panic(expected: "amount must be positive")]
+fn zero_is_refused() {
+    let counter = deploy();
+    start_cheat_caller_address(counter.contract_address, owner());
+    counter.increase(0);
+}
+
+#[test]
+fn increase_emits_increased() {
+    let counter = deploy();
+    let mut spy = spy_events();
+    start_cheat_caller_address(counter.contract_address, owner());
+    counter.increase(3);
+    let expected = OwnedCounter::Event::Increased(OwnedCounter::Increased { amount: 3 });
+    spy.assert_emitted(@array![(counter.contract_address, expected)]);
+}
+"""
+# what snforge itself should say of each (golden, variant): (passed, failed) of OWNED_TESTS' five
+OWNED_EXPECTED = {
+    "golden": (5, 0),
+    "no_assert": (4, 1),  # a stranger's increase no longer panics
+    "flipped": (1, 4),  # only starts_at_zero holds: the owner is refused, a stranger is let in
+    "no_event": (4, 1),  # spy_events: Increased was not emitted
+}
+OWNED_TESTS_BROKEN = OWNED_TESTS.replace("assert_eq!(deploy().get(), 0);", "assert_eq!(deploy().value(), 0);")
+
 
 # Named as the upstream package's tests (tests/test_simple.cairo of snforge's simple_package), so
 # the recorded output's `map:` line turns their paths into this case's.
@@ -656,6 +779,40 @@ def test_manifest_for_cairo_test_and_snforge() -> None:
     assert "[dev-dependencies]" not in render_manifest("program", (), ScarbVersion("2.6.5", "2.6.4"))
     with pytest.raises(ValueError, match="dependency"):
         render_manifest("contract", (("openzeppelin", '2"\n[scripts]\nbuild = "rm"'),), v)
+
+
+def test_manifest_writes_dependency_sources_and_nothing_else() -> None:
+    """A suite's dependency may come from a folder or a git repository (CI without the registry):
+    the manifest gets exactly those keys, rewritten from their parsed values; a test-runner package
+    given by the suite (snforge_std from a checkout) replaces the runner's dev-dependency."""
+    v = ScarbVersion("2.16.0", "2.16.0")
+    deps = (
+        ("openzeppelin", '{ version = "2.0.0", path = "/ci/cairo-contracts/packages/openzeppelin" }'),
+        ("alexandria_math", '{ git = "https://example.org/alexandria.git", tag = "v0.5.0" }'),
+        ("snforge_std", '{ path = "/ci/starknet-foundry/snforge_std" }'),
+    )
+    text = render_manifest("contract", deps, v, "snforge", "0.49.0")
+    manifest = tomllib.loads(text)
+    assert manifest["dependencies"]["openzeppelin"] == {
+        "version": "2.0.0",
+        "path": "/ci/cairo-contracts/packages/openzeppelin",
+    }
+    assert manifest["dependencies"]["alexandria_math"] == {
+        "git": "https://example.org/alexandria.git",
+        "tag": "v0.5.0",
+    }
+    assert manifest["dev-dependencies"]["snforge_std"] == {"path": "/ci/starknet-foundry/snforge_std"}
+    assert "snforge_std" not in manifest["dependencies"]
+    for bad in (
+        '{ path = "/x", build = "rm -rf ~" }',  # a key Scarb would act on
+        '{ path = "/x" }\n[scripts]\nbuild = "rm"',  # a second table smuggled after the value
+        '{ path = "/x\\"y" }',  # an escaped quote inside the value
+        '{ version = "2\\n[x]" }',
+        "{ path = 3 }",
+        "{ }",
+    ):
+        with pytest.raises(ValueError, match="dependency"):
+            render_manifest("program", (("oz", bad),), v)
 
 
 def test_lock_file_versions(tmp_path: Path) -> None:
@@ -1216,6 +1373,50 @@ def test_real_scarb_pass_fail_and_unbound(tmp_path: Path) -> None:
     )
     assert unbound.ok and unbound.tests is not None and not unbound.tests.bound
     assert any(d.file == "tests.cairo" for d in unbound.errors)
+
+
+real_snforge = pytest.mark.skipif(
+    shutil.which("scarb") is None or shutil.which("snforge") is None,
+    reason="`scarb` or `snforge` is not on PATH",
+)
+
+
+def snforge_std_dependency() -> tuple[tuple[str, str], ...]:
+    """`snforge_std` from a checkout when $CAIRO_EVALS_TEST_SNFORGE_STD names one (a machine
+    without the scarbs.xyz registry), else the registry's, pinned to the installed snforge."""
+    folder = os.environ.get("CAIRO_EVALS_TEST_SNFORGE_STD")
+    return (("snforge_std", f'{{ path = "{folder}" }}'),) if folder else ()
+
+
+@pytest.mark.scarb
+@pytest.mark.snforge
+@real_snforge
+@pytest.mark.parametrize("variant", list(OWNED_EXPECTED))
+def test_real_snforge_verdicts_match_snforge(tmp_path: Path, variant: str) -> None:
+    """Item 4 of issue 24: the harness's reading of a live snforge against what snforge says."""
+    code = {
+        "golden": OWNED,
+        "no_assert": OWNED_NO_ASSERT,
+        "flipped": OWNED_FLIPPED,
+        "no_event": OWNED_NO_EVENT,
+    }
+    backend = ScarbBackend(work_root=tmp_path / "work", test_runner="snforge")
+    result = backend.compile(
+        CompileRequest(code[variant], "contract", tests=OWNED_TESTS, dependencies=snforge_std_dependency()),
+        timeout=1800,
+    )
+    assert result.status == "ok" and result.ok and result.tests is not None, result
+    assert (result.tests.passed, result.tests.failed) == OWNED_EXPECTED[variant], result.tests
+
+
+@pytest.mark.scarb
+@pytest.mark.snforge
+@real_snforge
+def test_real_snforge_tests_that_do_not_compile(tmp_path: Path) -> None:
+    backend = ScarbBackend(work_root=tmp_path / "work", test_runner="snforge")
+    req = CompileRequest(OWNED, "contract", tests=OWNED_TESTS_BROKEN, dependencies=snforge_std_dependency())
+    result = backend.compile(req, timeout=1800)
+    assert result.ok and result.tests is not None and not result.tests.bound, result
 
 
 def test_cli_test_runner_flag_sets_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -225,6 +225,54 @@ def test_unknown_tag_in_thresholds(project: Path) -> None:
     ]
 
 
+def test_dependencies_with_a_path_or_git_source(project: Path) -> None:
+    """CI without the registry: a dependency read from a checkout (relative to the suite's root) or
+    from git; the manifest-ready spec carries the folder made absolute."""
+    (project / "vendor/cairo-contracts").mkdir(parents=True)
+    (project / "vendor/cairo-contracts/Scarb.toml").write_text('[package]\nname = "openzeppelin"\n')
+    deps = (
+        "dependencies:\n"
+        "  openzeppelin: {version: '2.0.0', path: vendor/cairo-contracts}\n"
+        "  alexandria_math: {git: 'https://example.org/alexandria.git', tag: v0.5.0}\n"
+        "  starknet_plain: '2.12.1'\n"
+    )
+    suite = load_suite(write(project, VALID.replace("cases:\n", deps + "cases:\n", 1)))
+    assert dict(suite.dependencies) == {
+        "openzeppelin": f'{{ version = "2.0.0", path = "{project.resolve()}/vendor/cairo-contracts" }}',
+        "alexandria_math": '{ git = "https://example.org/alexandria.git", tag = "v0.5.0" }',
+        "starknet_plain": "2.12.1",
+    }
+
+
+def test_bad_dependency_sources_are_errors_at_their_lines(project: Path) -> None:
+    deps = (
+        "dependencies:\n"
+        "  openzeppelin: {version: '2.0.0', path: vendor/missing}\n"
+        "  a: {pth: vendor}\n"
+        "  b: {path: vendor, git: 'https://example.org/b.git'}\n"
+        "  c: {version: '2.0.0', tag: v1}\n"
+        "  Bad-Name: '1.0'\n"
+        "  d: {git: 'https://example.org/d.git\"\\n[scripts]'}\n"
+        "  e: {}\n"
+    )
+    path = write(project, VALID.replace("cases:\n", deps + "cases:\n", 1))
+    found = problems(path)
+    where = project.resolve() / "vendor/missing"
+    assert found == [
+        f"{path}:9: field 'dependencies.openzeppelin.path': no Scarb.toml in vendor/missing (looked in "
+        f"{where}): the path names the folder of the package's manifest, relative to the suite's root",
+        f"{path}:10: field 'dependencies.a.pth': unknown field (did you mean 'path'?)",
+        f"{path}:11: field 'dependencies.b': give either path or git, not both",
+        f"{path}:11: field 'dependencies.b.path': no Scarb.toml in vendor (looked in {project.resolve()}"
+        "/vendor): the path names the folder of the package's manifest, relative to the suite's root",
+        f"{path}:12: field 'dependencies.c': tag needs git",
+        f"{path}:13: field 'dependencies.Bad-Name.[key]': not a Scarb package name (lowercase letters, "
+        "digits and _) (got 'Bad-Name')",
+        f"{path}:14: field 'dependencies.d': git: empty, or holds a quote, backslash or control character",
+        f"{path}:15: field 'dependencies.e': give a version, a path or a git source",
+    ]
+
+
 def test_threshold_outside_unit_interval(project: Path) -> None:
     path = write(project, VALID.replace("mean_score: 0.7", "mean_score: 1.5"))
     assert problems(path) == [f"{path}:5: field 'thresholds.mean_score': must be between 0 and 1 (got 1.5)"]

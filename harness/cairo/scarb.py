@@ -122,6 +122,7 @@ VERSION_LINE = re.compile(
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 DEP_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 DEP_SPEC = re.compile(r"^[0-9A-Za-z.*^~<>=, +-]+$")
+DEP_VALUE = re.compile(r'^[^"\\\x00-\x1f\x7f]+$')  # a path or URL: nothing that ends a TOML string
 COMPILING = re.compile(r"^\s*(?:Compiling|Checking)\s", re.M)
 SUMMARY_NOISE = re.compile(r"^(?:could not (?:compile|check) `|test result: )")
 MESSAGE_END = re.compile(  # where an unlocated text message ends and the tool's progress resumes
@@ -192,15 +193,49 @@ def version_tuple(version: str) -> tuple[int, int, int]:
 # -- the manifest ------------------------------------------------------------------------------
 
 
+SOURCE_KEYS = ("version", "path", "git", "tag", "branch", "rev")
+# Test-runner packages: a suite dependency of that name replaces the runner's dev-dependency.
+DEV_PACKAGES = frozenset({"snforge_std", "cairo_test", "assert_macros"})
+
+
+def dependency_toml(name: str, spec: str) -> str:
+    """The manifest's value for one dependency: `"2.0.0"`, or an inline table with a source
+    (`{ version = "2.0.0", path = "/x" }`, `{ git = "…", tag = "v2.0.0" }`), rewritten from its
+    parsed keys so that nothing but those keys ever reaches the manifest.
+
+    Raises:
+        ValueError: a name that is not a Scarb package name, a version that is not a version
+            requirement, or a table with other keys or values that are not plain strings.
+    """
+    bad = ValueError(
+        f"dependency {name!r} = {spec!r}: expected a Scarb package name ([a-z_][a-z0-9_]*) and a "
+        'version requirement such as "2.0.0", or a table of version/path/git/tag/branch/rev'
+    )
+    if not DEP_NAME.match(name):
+        raise bad
+    if not spec.lstrip().startswith("{"):
+        if not DEP_SPEC.match(spec):
+            raise bad
+        return f'"{spec}"'
+    try:
+        document = tomllib.loads(f"x = {spec}")
+    except tomllib.TOMLDecodeError:
+        raise bad from None
+    table = document["x"]
+    if set(document) != {"x"} or not isinstance(table, dict) or not table or set(table) - set(SOURCE_KEYS):
+        raise bad
+    if any(not isinstance(v, str) or not DEP_VALUE.match(v) for v in table.values()):
+        raise bad
+    if "version" in table and not DEP_SPEC.match(table["version"]):
+        raise bad
+    return "{ " + ", ".join(f'{k} = "{table[k]}"' for k in SOURCE_KEYS if k in table) + " }"
+
+
 def check_dependencies(dependencies: Sequence[tuple[str, str]]) -> None:
-    """Raise ValueError unless every dependency is a plain Scarb package name and version
-    requirement: nothing else is ever written into a manifest."""
+    """Raise ValueError unless every dependency is a plain Scarb package name with a version
+    requirement or a source table (`dependency_toml`): nothing else is ever written into a manifest."""
     for name, spec in dependencies:
-        if not DEP_NAME.match(name) or not DEP_SPEC.match(spec):
-            raise ValueError(
-                f"dependency {name!r} = {spec!r}: expected a Scarb package name "
-                '([a-z_][a-z0-9_]*) and a version requirement such as "2.0.0"'
-            )
+        dependency_toml(name, spec)
 
 
 def render_manifest(
@@ -223,7 +258,9 @@ def render_manifest(
       2.7.x, absent before.
     - Contracts: `starknet = "<Cairo version>"` and `[[target.starknet-contract]] sierra = true`;
       with snforge every package depends on `starknet` (snforge_std does).
-    - The suite's `dependencies` come last and win on a name clash.
+    - The suite's `dependencies` come last and win on a name clash; one named after a test-runner
+      package (`snforge_std`, `cairo_test`, `assert_macros`, e.g. `snforge_std` from a path)
+      replaces that dev-dependency. A dependency may carry a source (`dependency_toml`).
 
     Raises:
         ValueError: a dependency that is not a plain name and version requirement.
@@ -233,7 +270,6 @@ def render_manifest(
     deps: dict[str, str] = {}
     if kind == "contract" or runner == "snforge":
         deps["starknet"] = version.cairo
-    deps.update(dict(dependencies))
     dev: dict[str, str] = {}
     if runner == "snforge":
         dev["snforge_std"] = snforge or "*"
@@ -241,6 +277,8 @@ def render_manifest(
         dev["cairo_test"] = version.cairo
     if scarb >= (2, 7, 0):
         dev["assert_macros"] = version.scarb if scarb >= (2, 8, 0) else "0.1.0"
+    for name, spec in dependencies:
+        (dev if name in DEV_PACKAGES and name in dev else deps)[name] = spec
     for name in deps:
         dev.pop(name, None)
 
@@ -251,11 +289,11 @@ def render_manifest(
         f'edition = "{"2024_07" if scarb >= (2, 7, 0) else "2023_11"}"',
         "",
         "[dependencies]",
-        *(f'{name} = "{spec}"' for name, spec in deps.items()),
+        *(f"{name} = {dependency_toml(name, spec)}" for name, spec in deps.items()),
         "",
     ]
     if dev:
-        lines += ["[dev-dependencies]", *(f'{n} = "{s}"' for n, s in dev.items()), ""]
+        lines += ["[dev-dependencies]", *(f"{n} = {dependency_toml(n, s)}" for n, s in dev.items()), ""]
     lines += ["[lib]", ""]
     if kind == "contract":
         lines += ["[[target.starknet-contract]]", "sierra = true", ""]
