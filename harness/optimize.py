@@ -38,7 +38,7 @@ import dspy
 from .cairo import Compiler
 from .endpoint import with_defaults
 from .judge import make_judge
-from .lm import make_lm, missing_credentials
+from .lm import make_lm
 from .metric import Scorer, case_example, make_metric
 from .program import Program, load_program
 from .runner import (
@@ -47,6 +47,7 @@ from .runner import (
     UsageError,
     new_run_id,
     options_from_dict,
+    require_key,
     resolve_lm_spec,
 )
 from .suite import Case, Suite, load_suite
@@ -246,15 +247,7 @@ class Optimization:
         LMs do), not after the optimizer has run for hours."""
         if spec in self.given_lms:
             return self.given_lms[spec]
-        try:
-            missing = missing_credentials(spec)
-        except ValueError as e:  # a bad setting in the spec
-            raise UsageError(f"{flag} {spec}: {e}") from None
-        if missing:
-            raise UsageError(
-                f"{flag} {spec}: {' / '.join(missing)} is not set; LiteLLM needs it for this model. Set "
-                f"it (export {missing[0]}=...), or run offline with a py: LM"
-            )
+        require_key(flag, spec, offline="a py: LM")
         try:
             # A fresh sample per call, as in runs: DSPy's on-disk cache would answer an earlier
             # optimisation's prompts with its replies and 0 tokens (`?cache=true` opts in).

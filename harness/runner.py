@@ -187,6 +187,22 @@ class CaseTimeout(Exception):
     """The program did not answer within the case timeout: a verdict on the program, not retried."""
 
 
+def require_key(
+    flag: str, spec: str, where: str = "", resolved: str | None = None, offline: str = "a replay: or py: LM"
+) -> None:
+    """Raise a UsageError unless the live model `spec` (as `resolved` with the run's settings) has
+    its API key in the environment, or when its settings are bad: before any case runs."""
+    try:
+        missing = missing_credentials(resolved or spec)
+    except ValueError as e:  # a bad setting in the spec
+        raise UsageError(f"{flag} {spec}{where}: {e}") from None
+    if missing:
+        raise UsageError(
+            f"{flag} {spec}{where}: {' / '.join(missing)} is not set; LiteLLM needs it for this model. "
+            f"Set it (export {missing[0]}=...), or run offline with {offline}"
+        )
+
+
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
@@ -585,16 +601,7 @@ class Runner:
         """Every live model named must have its API key in the environment."""
         for flag, spec in specs.items():
             if spec and spec != "heuristic" and spec not in self.given_lms:
-                try:
-                    missing = missing_credentials(live_spec(spec, self.opts))
-                except ValueError as e:  # a bad setting in the spec
-                    raise UsageError(f"{flag} (suite {suite.name}): {e}") from None
-                if missing:
-                    raise UsageError(
-                        f"{flag} {spec} (suite {suite.name}): {' / '.join(missing)} is not set; LiteLLM "
-                        f"needs it for this model. Set it (export {missing[0]}=...), or run offline "
-                        "with a replay: or py: LM"
-                    )
+                require_key(flag, spec, f" (suite {suite.name})", live_spec(spec, self.opts))
 
     def check_keys(self, suites: Iterable[Suite]) -> None:
         """Ask each self-hosted endpoint (`api_base`) once whether it takes its key, before any
