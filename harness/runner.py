@@ -51,6 +51,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -188,14 +189,19 @@ class CaseTimeout(Exception):
 
 
 def require_key(
-    flag: str, spec: str, where: str = "", resolved: str | None = None, offline: str = "a replay: or py: LM"
+    flag: str,
+    spec: str,
+    where: str = "",
+    resolve: Callable[[], str] | None = None,
+    offline: str = "a replay: or py: LM",
 ) -> None:
-    """Raise a UsageError unless the live model `spec` (as `resolved` with the run's settings) has
-    its API key in the environment, or when its settings are bad: before any case runs."""
+    """Raise a UsageError unless the live model `spec` (with the run's settings: `resolve`) has its
+    API key in the environment, or when its settings are bad: before any case runs. A bad setting
+    is named without echoing the spec (it may hold what should have been a variable's name)."""
     try:
-        missing = missing_credentials(resolved or spec)
+        missing = missing_credentials(resolve() if resolve else spec)
     except ValueError as e:  # a bad setting in the spec
-        raise UsageError(f"{flag} {spec}{where}: {e}") from None
+        raise UsageError(f"{flag}{where}: {e}") from None
     if missing:
         raise UsageError(
             f"{flag} {spec}{where}: {' / '.join(missing)} is not set; LiteLLM needs it for this model. "
@@ -601,7 +607,7 @@ class Runner:
         """Every live model named must have its API key in the environment."""
         for flag, spec in specs.items():
             if spec and spec != "heuristic" and spec not in self.given_lms:
-                require_key(flag, spec, f" (suite {suite.name})", live_spec(spec, self.opts))
+                require_key(flag, spec, f" (suite {suite.name})", partial(live_spec, spec, self.opts))
 
     def check_keys(self, suites: Iterable[Suite]) -> None:
         """Ask each self-hosted endpoint (`api_base`) once whether it takes its key, before any
