@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from harness.cairo import Compiler
+from harness.discriminate import do_nothing_answers
 from harness.judge import HeuristicJudge, Judge, LLMJudge
 from harness.lm import ScriptedEngine, chat_adapter_reply
 from harness.metric import TIERS, CaseResult, Scorer
-from harness.suite import load_suites
+from harness.suite import Case, load_suites
 
 pytestmark = pytest.mark.native
 
@@ -240,8 +242,21 @@ pub mod OwnedCounter {
 """
 
 EVENT_COUNTER = next(c for c in CONTRACTS.cases if c.id == "event-counter")
+MULTISIG = next(c for c in CONTRACTS.cases if c.id == "multisig")
+SCOREBOARD = next(c for c in CONTRACTS.cases if c.id == "scoreboard")
+
+
+def do_nothing(case: Case, label: str) -> str:
+    """One of the case's do-nothing answers (harness/discriminate.py), by its label."""
+    return next(a.code for a in do_nothing_answers(case) if a.label == label)
+
+
 SAFE_AVERAGE = next(c for c in BASICS.cases if c.id == "safe-average")
 OTHER_ANSWERS: dict[str, dict[str, str]] = {
+    # every function asserts false with one of the query's messages (the constructor does nothing)
+    "multisig": {"asserts with the query's message": do_nothing(MULTISIG, "panics 'Not a signer'")},
+    # getters that all return 0, and nothing else
+    "scoreboard": {"getters all return 0": do_nothing(SCOREBOARD, "defaults")},
     # the answer's own `assert` does nothing, so every bare `assert(...)` in the tests passes,
     # including the event checks: a contract that emits nothing
     "event-counter": {
@@ -309,6 +324,8 @@ EXPECTED_TIER = {
     ("owned-counter", "hand-written dispatcher does the access check"): "unbound",  # refused
     ("event-counter", "own assert, emits nothing"): "unbound",  # refused: rebinds `assert`
     ("safe-average", "always-true PartialEq"): "unbound",  # refused: equality by hand
+    ("multisig", "asserts with the query's message"): "fails-tests",  # was 0.75
+    ("scoreboard", "getters all return 0"): "fails-tests",  # was 0.67
 }
 REFUSED = {
     ("checked-factorial", "own Option with its own methods"): "`Option`",
@@ -332,6 +349,8 @@ def score_all(judge: Judge, compiler: Compiler) -> dict[tuple[str, str], CaseRes
             (COUNTER, CONTRACTS, COUNTER_ANSWERS),
             (EVENT_COUNTER, CONTRACTS, OTHER_ANSWERS["event-counter"]),
             (SAFE_AVERAGE, BASICS, OTHER_ANSWERS["safe-average"]),
+            (MULTISIG, CONTRACTS, OTHER_ANSWERS["multisig"]),
+            (SCOREBOARD, CONTRACTS, OTHER_ANSWERS["scoreboard"]),
         ):
             scorer = Scorer(compiler, judge, suite.dependencies)
             for name, text in answers.items():
@@ -404,6 +423,9 @@ def test_ranking_invariants(scored: dict[tuple[str, str], CaseResult]) -> None:
     stub = scored[("owned-counter", "asserts false with the query's message, getters 0")]
     assert stub.score < 0.5 and stub.tests_passed == 2  # it passes the two should_panic tests ...
     assert len(stub.nondiscriminating) == 2 and "doing nothing passes too" in stub.feedback  # ... for nothing
+    for key in (("multisig", "asserts with the query's message"), ("scoreboard", "getters all return 0")):
+        r = scored[key]
+        assert r.score < 0.5 and not r.passed and r.tests_passed >= 1 and r.nondiscriminating, key
     hidden = scored[("checked-factorial", "cfg(or(not(test),not(test))) hides a wrong build")]
     assert hidden.tests_passed < hidden.tests_total and not hidden.passed
 
@@ -440,3 +462,17 @@ def _table() -> str:
 
 if __name__ == "__main__":
     print(_table())
+
+
+def test_a_compile_that_times_out_on_purpose_is_the_answers_verdict(tmp_path: Path) -> None:
+    """Faults on demand: a chain of `#[inline(always)]` functions that doubles the work at each
+    step makes the compile outlive any budget. Run again alone it does so again: does-not-compile
+    (it used to be a harness error, which compare and optimize left out, so it cost nothing)."""
+    from tests.test_compile_budget import doubling_chain
+
+    with Compiler("native", timeout=5, cache_root=tmp_path) as compiler:
+        r = asyncio.run(
+            Scorer(compiler, HeuristicJudge()).ascore(FACTORIAL, doubling_chain(FACTORIAL), BASICS.scoring)
+        )
+    assert r.status == "ok" and r.tier == "does-not-compile" and r.score <= 0.10, r.feedback
+    assert "compile budget" in r.feedback
