@@ -13,6 +13,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import asyncio
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -152,10 +153,19 @@ def test_runs_are_named_for_people_and_linked_to_their_prompt_versions(
 
 
 def test_a_harness_fault_is_an_assessment_error_not_a_score(tmp_path: Path, uri: str) -> None:
-    # a compile budget nobody can meet: the native worker times out, a harness fault
-    opts = RunOptions(out=str(tmp_path), cases=("owned-counter",), compile_timeout=0.001, compile_cache=False)
+    # the native worker killed mid-compile (SIGKILL): a crash of our machinery, a harness fault
+    # (a compile budget nobody can meet is no longer one: hit twice, it is the answer's verdict)
+    from harness.cairo import Compiler
+    from harness.cairo.native import NativeBackend, native_pool
+    from tests.test_compile_budget import on_first_call
+
+    opts = RunOptions(out=str(tmp_path), cases=("owned-counter",), compile_cache=False)
     runner = Runner(opts)
+    pool = native_pool(size=1)
+    runner._compiler = Compiler(NativeBackend(pool), cache=False)
+    killer = on_first_call(pool, signal.SIGKILL)
     result = asyncio.run(runner.run())
+    killer.join()
     [r] = result.results
     assert r.status == "error", r
     mlflow_id = tracking.log_run(result, verdicts(result.suites, result.results), opts, uri=uri)
