@@ -187,6 +187,12 @@ class TestFn:
     ignored: bool
 
 
+def expected_tests(tests: str) -> tuple[str, ...]:
+    """The tests a tests file expects to run and pass: its `#[test]` functions, `#[ignore]`d ones
+    excepted, by path (`tests::it_works`)."""
+    return tuple(t.path for t in test_functions(tests) if not t.ignored)
+
+
 def test_functions(code: str) -> list[TestFn]:
     """Every `#[test]` function in `code`, in any module, at any depth, in order."""
     out = []
@@ -284,13 +290,17 @@ def build_configuration(code: str) -> tuple[str, list[str]]:
                         k += 1
     if not edits:
         return code, removed
+    return splice(code, _outermost(edits)), removed
+
+
+def splice(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """`text` with each non-overlapping span `[a, b)` replaced by its new text."""
     out, last = [], 0
-    for a, b, text in sorted(_outermost(edits)):
-        out.append(code[last:a])
-        out.append(text)
+    for a, b, new in sorted(edits):
+        out += [text[last:a], new]
         last = b
-    out.append(code[last:])
-    return "".join(out), removed
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _blank(text: str) -> str:

@@ -28,12 +28,12 @@ import asyncio
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .cairo import Compiler, CompileResult
-from .cairotext import mask, test_functions, walk
+from .cairotext import expected_tests, mask, splice, walk
 from .paths import cache_dir
 from .suite import Case
 
@@ -146,42 +146,34 @@ def _panic_expr(value: tuple[str, tuple[str, ...]]) -> str:
     return f"core::panics::panic(array![{', '.join(parts)}])"
 
 
-def _with_bodies(golden: str, body_for: dict[str, str] | None, fallback: str) -> str:
-    """The golden with every function's body replaced: `body_for` by role ("constructor"), else
-    `fallback`; a `{default}` in the body text becomes the function's default value."""
-    masked = mask(golden)
+def _with_bodies(golden: str, body: Callable[[str, str], str]) -> str:
+    """The golden with every function's body replaced by `body(role, return type)`, where role is
+    "constructor" or "fn"."""
     edits = []
-    for _, item in walk(golden, masked):
+    for _, item in walk(golden):
         if item.kind != "fn" or item.body is None:
             continue
         role = "constructor" if item.has_attr(r"#\[\s*constructor\s*\]") else "fn"
-        body = (body_for or {}).get(role, fallback)
-        if "{default}" in body:
-            signature = golden[item.keyword : item.body[0] - 1]
-            ret = re.search(r"->\s*(.+?)\s*(?:nopanic\s*)?$", " ".join(signature.split()))
-            unknown = body.split("|", 1)[1] if "|" in body else "Default::default()"
-            body = default_expr(ret[1] if ret else "", unknown)
-        edits.append((item.body[0], item.body[1], f" {body} "))
-    out, last = [], 0
-    for a, b, text in sorted(edits):
-        out += [golden[last:a], text]
-        last = b
-    out.append(golden[last:])
-    return "".join(out)
+        signature = " ".join(golden[item.keyword : item.body[0] - 1].split())
+        ret = re.search(r"->\s*(.+?)\s*(?:nopanic\s*)?$", signature)
+        edits.append((item.body[0], item.body[1], f" {body(role, ret[1] if ret else '')} "))
+    return splice(golden, edits)
 
 
 def do_nothing_answers(case: Case, unknown_panics: bool = False) -> list[DoNothing]:
     """The case's do-nothing answers (see the module docstring)."""
     unknown = "core::panics::panic(array!['do nothing'])" if unknown_panics else "Default::default()"
-    answers = [DoNothing("defaults", _with_bodies(case.golden, None, "{default}|" + unknown))]
+    answers = [DoNothing("defaults", _with_bodies(case.golden, lambda _, ty: default_expr(ty, unknown)))]
     has_constructor = re.search(r"#\[\s*constructor\s*\]", case.golden) is not None
     for value in panic_values(case.golden, case.tests or ""):
         shown = value[1][0] if len(value[1]) == 1 else "(" + ", ".join(value[1]) + ")"
         expr = _panic_expr(value)
         label = f"panics {shown}"
-        answers.append(DoNothing(label, _with_bodies(case.golden, {"constructor": ""}, expr)))
+        quiet = _with_bodies(case.golden, lambda role, _, e=expr: "" if role == "constructor" else e)
+        answers.append(DoNothing(label, quiet))
         if has_constructor:
-            answers.append(DoNothing(f"{label} (constructor too)", _with_bodies(case.golden, None, expr)))
+            everywhere = _with_bodies(case.golden, lambda _, __, e=expr: e)
+            answers.append(DoNothing(f"{label} (constructor too)", everywhere))
     return answers
 
 
@@ -212,7 +204,7 @@ async def discriminate(
     case: Case, compiler: Compiler, dependencies: tuple[tuple[str, str], ...] = ()
 ) -> Discrimination:
     """Compile the case's do-nothing answers with its tests; which tests they pass."""
-    expected = tuple(t.path for t in test_functions(case.tests or "") if not t.ignored)
+    expected = expected_tests(case.tests or "")
     if not case.tests:
         return Discrimination(expected, {})
     cairo = getattr(case, "cairo", None)

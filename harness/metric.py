@@ -35,7 +35,7 @@ from typing import Any
 import dspy
 
 from .cairo import Compiler, CompileResult
-from .cairotext import test_functions
+from .cairotext import expected_tests
 from .discriminate import Discrimination, discriminate, passed_tests
 from .extract import Extraction, chosen, extract_cairo
 from .judge import Judge, Judgement, describe_compile
@@ -273,7 +273,7 @@ def _tests_total(case: Case, tests: Any) -> int:
         return int(tests.total)
     if not case.tests:
         return 0
-    return max(1, sum(not t.ignored for t in test_functions(case.tests)))
+    return max(1, len(expected_tests(case.tests)))
 
 
 class Scorer:

@@ -95,7 +95,7 @@ def seal(code: str, tests: str | None, *, wrap: bool = True, marker: str | None 
     if tests is None:
         return Sealed(answer, answer, answer_lines, answer_lines + 1, None, (), tuple(notes))
     marker = marker or new_marker()
-    expected = tuple(t.path for t in cairotext.test_functions(tests) if not t.ignored)
+    expected = cairotext.expected_tests(tests)
     if wrap:
         header = f"#[cfg(test)] #[allow(unused_imports)] mod {marker} {{ use super::*;\n"
         body = tests.rstrip("\n") + "\n}\n"
@@ -124,9 +124,4 @@ def _renamed(tests: str, marker: str) -> str:
             at = re.compile(rf"\b{item.kind}\s+{re.escape(item.name)}\b").search(masked, item.keyword)
             if at:
                 edits.append(at.end())
-    out, last = [], 0
-    for pos in sorted(edits):
-        out += [tests[last:pos], f"__{marker}"]
-        last = pos
-    out.append(tests[last:])
-    return "".join(out).rstrip("\n") + "\n"
+    return cairotext.splice(tests, [(pos, pos, f"__{marker}") for pos in edits]).rstrip("\n") + "\n"
