@@ -34,7 +34,7 @@ from rich.table import Table
 from . import __version__
 from .cairo import Compiler, CompileResult, CompilerNotFound
 from .cairo.pool import default_pool_size
-from .cairo.scarb import add_test_runner_option
+from .cairo.scarb import add_scarb_options
 from .goldens import GoldenCheck, discrimination_lines, summarize, verify
 from .suite import SuiteError, json_schema, load_suite, load_suites
 from .transient import describe as describe_error
@@ -870,7 +870,7 @@ def _compiler_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.add_argument("--workers", type=int, default=None, help="wasm worker processes (default: cores)")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds per compile (default 180)")
-    add_test_runner_option(p)
+    add_scarb_options(p)
 
 
 def build_parser(light: bool = False) -> argparse.ArgumentParser:
@@ -983,7 +983,7 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--retries", type=int, default=3, help="retries for transient LM errors (default 3)")
     add_lm_client_options(p)
     p.add_argument("--compiler", choices=["auto", "scarb", "native", "wasm"], default=None)
-    add_test_runner_option(p)
+    add_scarb_options(p)
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_run)
 
@@ -1068,7 +1068,7 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--experiment", help="MLflow experiment (default: the suite's name)")
     p.add_argument("--no-mlflow", action="store_true", help="do not log to MLflow")
     p.add_argument("--compiler", choices=["auto", "scarb", "native", "wasm"], default=None)
-    add_test_runner_option(p)
+    add_scarb_options(p)
     p.add_argument("--no-cache", action="store_true", help="recompile even when a verdict is cached")
     p.set_defaults(func=cmd_optimize)
 
@@ -1087,7 +1087,7 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
         "--compile", action="store_true", help="execute the mutants and give the judge the real verdicts"
     )
     p.add_argument("--compiler", choices=["auto", "scarb", "native", "wasm"], default="auto")
-    add_test_runner_option(p)
+    add_scarb_options(p)
     p.add_argument("--workers", type=int, default=None)
     p.add_argument(
         "--min-agreement", type=float, default=0.75, help="judge–execution agreement needed (default 0.75)"

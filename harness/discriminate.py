@@ -187,7 +187,10 @@ def passed_tests(expected: Iterable[str], compiled: CompileResult) -> list[str]:
 
 
 def _record(case: Case, dependencies: tuple[tuple[str, str], ...]) -> Path:
-    h = hashlib.sha256(json.dumps([case.kind, case.golden, case.tests, list(dependencies)]).encode())
+    key: list[object] = [case.kind, case.golden, case.tests, list(dependencies)]
+    if case.test_runner is not None:
+        key.append(case.test_runner)
+    h = hashlib.sha256(json.dumps(key).encode())
     return cache_dir() / "discrimination" / f"{h.hexdigest()[:32]}.json"
 
 
@@ -207,11 +210,14 @@ async def discriminate(
     expected = expected_tests(case.tests or "")
     if not case.tests:
         return Discrimination(expected, {})
-    cairo = getattr(case, "cairo", None)
+    cairo = case.cairo
 
     async def run(answers: list[DoNothing]) -> list[tuple[DoNothing, CompileResult]]:
         results = await asyncio.gather(
-            *(compiler.acompile(a.code, case.kind, case.tests, dependencies, cairo) for a in answers)
+            *(
+                compiler.acompile(a.code, case.kind, case.tests, dependencies, cairo, case.test_runner)
+                for a in answers
+            )
         )
         return list(zip(answers, results, strict=True))
 

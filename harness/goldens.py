@@ -108,7 +108,9 @@ def verify(
     """The golden's verdict; with `discriminating`, also which of the case's tests a do-nothing
     answer passes (harness/discriminate.py), for a golden that passes them."""
     try:
-        result = compiler.compile(case.golden, case.kind, case.tests, dependencies, cairo=case.cairo)
+        result = compiler.compile(
+            case.golden, case.kind, case.tests, dependencies, case.cairo, case.test_runner
+        )
     except Exception as e:  # a bug of ours on one golden must not stop the check of the others
         result = CompileResult(
             ok=False,

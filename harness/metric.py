@@ -296,7 +296,7 @@ class Scorer:
     async def _compile(self, case: Case, code: str, with_tests: bool = True) -> CompileResult:
         tests = case.tests if with_tests else None
         return await self.compiler.acompile(
-            code, case.kind, tests, self.dependencies, getattr(case, "cairo", None)
+            code, case.kind, tests, self.dependencies, case.cairo, case.test_runner
         )
 
     async def _read(self, case: Case, answer: str) -> tuple[Extraction, CompileResult | None]:

@@ -319,6 +319,7 @@ class Case:
     line: int = 0
     added: datetime.date | None = None
     cairo: str | None = None  # a version requirement, e.g. ">=2.12"
+    test_runner: Literal["snforge", "cairo-test"] | None = None  # the suite's, unless "auto"
     expect_verdict: Literal["compiles", "does_not_compile", "tests_fail"] | None = None
 
     @property
@@ -852,6 +853,7 @@ def _build(model: SuiteModel, node: yaml.Node, shown: str, root: Path) -> Suite:
                 line=_line(node, ("cases", i)),
                 added=c.added,
                 cairo=c.cairo,
+                test_runner=None if model.test_runner == "auto" else model.test_runner,
                 expect_verdict=c.expect_verdict,
             )
         )

@@ -1103,6 +1103,12 @@ def test_stand_in_runner_choice(stand_in: StandIn, monkeypatch: pytest.MonkeyPat
     assert stand_in.backend(test_runner="snforge").runner_for(plain_req) == ("snforge", None)
     forced = stand_in.backend(test_runner="cairo-test")
     assert "snforge_std" in (forced.supports(snforge_req) or "")
+    # the suite's `test_runner:` travels in the request and wins over the backend's default
+    suite_snforge = CompileRequest(FIB, "program", tests=FIB_TESTS, test_runner="snforge")
+    assert auto.runner_for(suite_snforge) == ("snforge", None)
+    assert forced.runner_for(suite_snforge) == ("snforge", None)
+    suite_cairo_test = CompileRequest(COUNTER, "contract", tests=SIMPLE_TESTS, test_runner="cairo-test")
+    assert "snforge_std" in (auto.supports(suite_cairo_test) or "")
     monkeypatch.setenv("CAIRO_EVALS_TEST_RUNNER", "snforge")
     assert stand_in.backend().test_runner == "snforge"
     monkeypatch.setenv("CAIRO_EVALS_TEST_RUNNER", "pytest")
@@ -1381,13 +1387,6 @@ real_snforge = pytest.mark.skipif(
 )
 
 
-def snforge_std_dependency() -> tuple[tuple[str, str], ...]:
-    """`snforge_std` from a checkout when $CAIRO_EVALS_TEST_SNFORGE_STD names one (a machine
-    without the scarbs.xyz registry), else the registry's, pinned to the installed snforge."""
-    folder = os.environ.get("CAIRO_EVALS_TEST_SNFORGE_STD")
-    return (("snforge_std", f'{{ path = "{folder}" }}'),) if folder else ()
-
-
 @pytest.mark.scarb
 @pytest.mark.snforge
 @real_snforge
@@ -1402,7 +1401,7 @@ def test_real_snforge_verdicts_match_snforge(tmp_path: Path, variant: str) -> No
     }
     backend = ScarbBackend(work_root=tmp_path / "work", test_runner="snforge")
     result = backend.compile(
-        CompileRequest(code[variant], "contract", tests=OWNED_TESTS, dependencies=snforge_std_dependency()),
+        CompileRequest(code[variant], "contract", tests=OWNED_TESTS),
         timeout=1800,
     )
     assert result.status == "ok" and result.ok and result.tests is not None, result
@@ -1414,7 +1413,7 @@ def test_real_snforge_verdicts_match_snforge(tmp_path: Path, variant: str) -> No
 @real_snforge
 def test_real_snforge_tests_that_do_not_compile(tmp_path: Path) -> None:
     backend = ScarbBackend(work_root=tmp_path / "work", test_runner="snforge")
-    req = CompileRequest(OWNED, "contract", tests=OWNED_TESTS_BROKEN, dependencies=snforge_std_dependency())
+    req = CompileRequest(OWNED, "contract", tests=OWNED_TESTS_BROKEN)
     result = backend.compile(req, timeout=1800)
     assert result.ok and result.tests is not None and not result.tests.bound, result
 
@@ -1434,7 +1433,53 @@ def test_cli_test_runner_flag_sets_the_default(monkeypatch: pytest.MonkeyPatch, 
         build_parser().parse_args(["run", "--test-runner", "pytest"])
 
 
+def test_scarb_patch_option_reaches_the_manifest_version_and_toolchain(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`--patch` (Scarb's [patch.scarbs-xyz]) takes a registry package from a folder or a git
+    repository wherever it is used: a machine without the registry still runs snforge suites."""
+    from harness.cairo.cache import cache_key
+    from harness.cairo.scarb import PATCH_ENV, parse_patches
+    from harness.cli import build_parser
+
+    monkeypatch.setenv(PATCH_ENV, "")
+    monkeypatch.chdir(tmp_path)
+    oz = 'openzeppelin = { git = "https://github.com/OpenZeppelin/cairo-contracts", tag = "v2.0.0" }'
+    args = build_parser().parse_args(
+        ["check-golden", "--patch", 'snforge_std = { path = "vendor/snforge_std" }', "--patch", oz,
+         "--patch", 'snforge_std = { path = "vendor/snforge_std_2" }']
+    )  # fmt: skip
+    assert len(args.patch) == 3
+    patches = parse_patches(os.environ[PATCH_ENV])
+    assert patches == (
+        ("openzeppelin", '{ git = "https://github.com/OpenZeppelin/cairo-contracts", tag = "v2.0.0" }'),
+        ("snforge_std", f'{{ path = "{tmp_path / "vendor" / "snforge_std_2"}" }}'),  # the last one wins
+    )
+    manifest = render_manifest("contract", (), ScarbVersion("2.16.0", "2.16.0"), "snforge", "0.49.0", patches)
+    patch_section = manifest.split("[patch.scarbs-xyz]\n", 1)[1]
+    assert 'snforge_std = "0.49.0"' in manifest  # the dependency stays; its source is patched
+    assert f'snforge_std = {{ path = "{tmp_path / "vendor" / "snforge_std_2"}" }}' in patch_section
+
+    class Known(ScarbBackend):  # versions as a real Scarb 2.16 and snforge 0.49 report them
+        def scarb_version(self) -> ScarbVersion:
+            return ScarbVersion("2.16.0", "2.16.0")
+
+        def snforge(self) -> tuple[str, str] | None:
+            return ("snforge", "0.49.0")
+
+    patched, plain = Known(work_root=tmp_path), Known(work_root=tmp_path, patches=())
+    assert "patched openzeppelin, snforge_std (" in patched.version() and "patched" not in plain.version()
+    assert patched.toolchain()["patch:snforge_std"].startswith("{ path = ")
+    req = CompileRequest(FIB, "program", tests=FIB_TESTS)
+    assert cache_key(req, "scarb", patched.version()) != cache_key(req, "scarb", plain.version())
+    for bad in ['snforge_std = { path = "x", build = "rm -rf /" }', "snforge_std", 'Bad-Name = "1.0.0"']:
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["run", "--patch", bad])
+
+
 def test_suite_test_runner_field(tmp_path: Path) -> None:
+    from harness.cairo.cache import cache_key
+    from harness.cairo.native import needs_scarb
     from harness.suite import SuiteError, load_suite
 
     body = (
@@ -1443,8 +1488,16 @@ def test_suite_test_runner_field(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(body.format(runner=""))
     assert load_suite(path).test_runner == "auto"
+    assert load_suite(path).cases[0].test_runner is None  # auto: the backend chooses
     path.write_text(body.format(runner="test_runner: snforge\n"))
-    assert load_suite(path).test_runner == "snforge"
+    suite = load_suite(path)
+    assert suite.test_runner == "snforge" and suite.cases[0].test_runner == "snforge"
+    # plain #[test] functions, but the suite says snforge: only Scarb with snforge may judge them
+    req = CompileRequest(FIB, "program", tests=FIB_TESTS, test_runner="snforge")
+    assert "test_runner: snforge" in (needs_scarb(req) or "")
+    assert needs_scarb(CompileRequest(FIB, "program", test_runner="snforge")) is None  # no tests to run
+    plain = CompileRequest(FIB, "program", tests=FIB_TESTS)
+    assert cache_key(plain, "native", "1") != cache_key(req, "native", "1")
     path.write_text(body.format(runner="test_runner: pytest\n"))
     with pytest.raises(SuiteError, match="test_runner"):
         load_suite(path)

@@ -177,10 +177,12 @@ class Compiler:
         tests: str | None = None,
         dependencies: tuple[tuple[str, str], ...] = (),
         cairo: str | None = None,
+        test_runner: str | None = None,
     ) -> CompileResult:
         """The verdict on `code` with the case's `tests`; status "unsupported" (never cached) when
-        this backend cannot judge it (see `unsupported`)."""
-        req = CompileRequest(code=code, kind=kind, tests=tests, dependencies=dependencies)
+        this backend cannot judge it (see `unsupported`). `test_runner` is the suite's
+        (`snforge` or `cairo-test`; None lets the backend choose)."""
+        req = CompileRequest(code, kind, tests, dependencies, test_runner)
         reason = self.unsupported(req, cairo)
         if reason is not None:
             return CompileResult(
@@ -195,7 +197,7 @@ class Compiler:
         if tests is not None:
             refused = refusals(code, tests)
             if refused:
-                return self._refused(code, kind, tests, dependencies, cairo, refused)
+                return self._refused(req, cairo, refused)
         if self.cache is None:
             return self._judge(req)
         key = cache_key(req, self.backend.name, self.version)
@@ -222,21 +224,13 @@ class Compiler:
             return True
         return self.timeout <= cached.budget_s
 
-    def _refused(
-        self,
-        code: str,
-        kind: Kind,
-        tests: str,
-        dependencies: tuple[tuple[str, str], ...],
-        cairo: str | None,
-        refused: list[str],
-    ) -> CompileResult:
+    def _refused(self, req: CompileRequest, cairo: str | None, refused: list[str]) -> CompileResult:
         """The answer compiled alone; the case's tests not run against it (harness/cairo/shadow.py)."""
-        alone = self.compile(code, kind, None, dependencies, cairo)
+        alone = self.compile(req.code, req.kind, None, req.dependencies, cairo)
         if alone.fault or not alone.ok:
             return alone
         why = "refused: " + "; ".join(refused)
-        total = max(1, len(expected_tests(tests)))
+        total = max(1, len(expected_tests(req.tests or "")))
         return replace(
             alone,
             tests=TestRun(0, total, (TestFailure("<tests>", why),), bound=False),
@@ -250,9 +244,10 @@ class Compiler:
         tests: str | None = None,
         dependencies: tuple[tuple[str, str], ...] = (),
         cairo: str | None = None,
+        test_runner: str | None = None,
     ) -> CompileResult:
         """`compile` without blocking the event loop (the work happens in worker processes)."""
-        return await asyncio.to_thread(self.compile, code, kind, tests, dependencies, cairo)
+        return await asyncio.to_thread(self.compile, code, kind, tests, dependencies, cairo, test_runner)
 
     def toolchain(self) -> dict[str, str]:
         return {"backend": self.backend.name, "version": self.version, **self.backend.toolchain()}

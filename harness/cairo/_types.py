@@ -167,6 +167,8 @@ class CompileRequest:
     kind: Kind
     tests: str | None = None
     dependencies: tuple[tuple[str, str], ...] = field(default=())
+    # the suite's `test_runner:` ("snforge" or "cairo-test"); None lets the backend choose
+    test_runner: str | None = None
 
 
 class CompilerNotFound(RuntimeError):

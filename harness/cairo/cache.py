@@ -35,10 +35,10 @@ LOGIC = _logic_hash()
 
 
 def cache_key(req: CompileRequest, backend: str, version: str) -> str:
-    payload = json.dumps(
-        [LOGIC, backend, version, req.kind, req.code, req.tests, sorted(req.dependencies)],
-        ensure_ascii=False,
-    )
+    parts: list[object] = [LOGIC, backend, version, req.kind, req.code, req.tests, sorted(req.dependencies)]
+    if req.test_runner is not None:  # only then, so that the keys of every other request stay put
+        parts.append(req.test_runner)
+    payload = json.dumps(parts, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -331,6 +331,8 @@ def needs_scarb(req: CompileRequest) -> str | None:
         return f"the suite's dependencies ({names}) need Scarb to resolve them"
     if SNFORGE.search(req.tests or ""):
         return "the case's tests use snforge_std: they need Scarb and Starknet Foundry (snforge)"
+    if req.tests is not None and req.test_runner == "snforge":
+        return "the suite runs its tests with snforge (test_runner: snforge): they need Scarb and snforge"
     return None
 
 

@@ -93,6 +93,7 @@ from .seal import Sealed, seal
 TestRunner = Literal["auto", "snforge", "cairo-test"]
 TEST_RUNNERS: tuple[str, ...] = ("auto", "snforge", "cairo-test")
 TEST_RUNNER_ENV = "CAIRO_EVALS_TEST_RUNNER"
+PATCH_ENV = "CAIRO_EVALS_SCARB_PATCH"
 MEMORY_ENV = "CAIRO_EVALS_SCARB_MEMORY_GB"
 DEFAULT_MEMORY_GB = 32.0
 
@@ -238,12 +239,47 @@ def check_dependencies(dependencies: Sequence[tuple[str, str]]) -> None:
         dependency_toml(name, spec)
 
 
+def parse_patches(text: str, where: str = PATCH_ENV) -> tuple[tuple[str, str], ...]:
+    """Overrides of registry packages, written as the body of Scarb's `[patch.scarbs-xyz]` table:
+    `name = "2.0.0"` or `name = { path = "…" }` / `{ git = "…", tag = "…" }`, one per line. A
+    relative path is resolved against the current folder. Returns (name, manifest value) pairs.
+
+    Raises:
+        ValueError: text that is not such lines, naming `where` and the offending entry.
+    """
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        expected = 'expected `name = "version"` or `name = { path = "…" }` lines'
+        raise ValueError(f"{where}: {expected}: {e}") from None
+    out = []
+    for name, value in document.items():
+        if isinstance(value, dict) and isinstance(value.get("path"), str):
+            value = {**value, "path": str(Path(value["path"]).expanduser().resolve())}
+        if isinstance(value, dict):
+            spec = "{ " + ", ".join(f"{k} = {json.dumps(v)}" for k, v in value.items()) + " }"
+        else:
+            spec = value if isinstance(value, str) else repr(value)
+        try:
+            dependency_toml(name, spec)
+        except ValueError as e:
+            raise ValueError(f"{where}: {e}") from None
+        out.append((name, spec))
+    return tuple(out)
+
+
+def patches_default() -> tuple[tuple[str, str], ...]:
+    """The patches $CAIRO_EVALS_SCARB_PATCH gives (what `--patch` sets), or none."""
+    return parse_patches(os.environ.get(PATCH_ENV, ""))
+
+
 def render_manifest(
     kind: Kind,
     dependencies: Sequence[tuple[str, str]],
     version: ScarbVersion,
     runner: str = "cairo-test",
     snforge: str | None = None,
+    patches: Sequence[tuple[str, str]] = (),
 ) -> str:
     """Our `Scarb.toml`, written for the installed Scarb and the test runner.
 
@@ -261,6 +297,9 @@ def render_manifest(
     - The suite's `dependencies` come last and win on a name clash; one named after a test-runner
       package (`snforge_std`, `cairo_test`, `assert_macros`, e.g. `snforge_std` from a path)
       replaces that dev-dependency. A dependency may carry a source (`dependency_toml`).
+    - `patches` (`--patch`, `parse_patches`) go into `[patch.scarbs-xyz]`: a registry package,
+      wherever it appears in the dependency tree (`snforge_std`, OpenZeppelin's packages), comes
+      from the given source instead, e.g. a path on a machine without the registry.
 
     Raises:
         ValueError: a dependency that is not a plain name and version requirement.
@@ -300,6 +339,8 @@ def render_manifest(
     if runner == "snforge":
         lines += ["[scripts]", 'test = "snforge test"', ""]
         lines += ["[tool.scarb]", 'allow-prebuilt-plugins = ["snforge_std"]', ""]
+    if patches:
+        lines += ["[patch.scarbs-xyz]", *(f"{n} = {dependency_toml(n, s)}" for n, s in patches), ""]
     return "\n".join(lines)
 
 
@@ -771,8 +812,33 @@ class _SetTestRunner(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
-def add_test_runner_option(parser: argparse.ArgumentParser) -> None:
-    """The CLI's `--test-runner auto|snforge|cairo-test` (default: $CAIRO_EVALS_TEST_RUNNER, else auto)."""
+class _AddPatch(argparse.Action):
+    """`--patch 'NAME = SPEC'` adds a line to $CAIRO_EVALS_SCARB_PATCH (checked here, so a bad
+    one is a usage error), which every Scarb backend of this process and its workers reads."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        line = str(values)
+        try:
+            (patch,) = parse_patches(line, f"--patch {line!r}") or [None]
+        except ValueError as e:
+            parser.error(str(e))
+        if patch is None:
+            parser.error(f'--patch {line!r}: expected one `NAME = "version"` or `NAME = {{ path = "…" }}`')
+        name, spec = patch
+        kept = [p for p in patches_default() if p[0] != name]
+        os.environ[PATCH_ENV] = "\n".join(f"{n} = {s}" for n, s in [*kept, (name, spec)])
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), line])
+
+
+def add_scarb_options(parser: argparse.ArgumentParser) -> None:
+    """The CLI's `--test-runner auto|snforge|cairo-test` (default: $CAIRO_EVALS_TEST_RUNNER, else
+    auto) and `--patch NAME=SPEC` (default: $CAIRO_EVALS_SCARB_PATCH)."""
     parser.add_argument(
         "--test-runner",
         choices=TEST_RUNNERS,
@@ -780,6 +846,15 @@ def add_test_runner_option(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="Scarb's test runner: auto (snforge for tests that use snforge_std when snforge is on "
         "PATH, else cairo-test), snforge or cairo-test",
+    )
+    parser.add_argument(
+        "--patch",
+        action=_AddPatch,
+        metavar="'NAME = SPEC'",
+        default=None,
+        help="Scarb backend: take registry package NAME from SPEC instead, wherever it is used "
+        "(Scarb's [patch.scarbs-xyz]), e.g. --patch 'snforge_std = { path = \"vendor/snforge_std\" }' "
+        "on a machine without the registry; repeatable; default $CAIRO_EVALS_SCARB_PATCH (such lines)",
     )
 
 
@@ -791,7 +866,7 @@ class ScarbBackend:
         work_root: where the warm workspaces and fresh packages live (default `<cache>/scarb`).
         test_runner: "auto" (snforge for tests that use `snforge_std` when snforge is on PATH,
             else cairo-test), "snforge" or "cairo-test"; default $CAIRO_EVALS_TEST_RUNNER, else auto.
-            A request's own `test_runner` (when the request type carries one) wins.
+            A request's own `test_runner` (the suite's `test_runner:`) wins.
         snforge: the `snforge` command (a name on PATH, or a path).
         warm: compile in the warm workspace (True) or a fresh package per case (False).
         memory_limit_gb: address-space limit for each Scarb/snforge process (0: none).
@@ -807,6 +882,7 @@ class ScarbBackend:
         snforge: str = "snforge",
         warm: bool = True,
         memory_limit_gb: float | None = None,
+        patches: Sequence[tuple[str, str]] | None = None,
     ) -> None:
         self.executable = executable
         self.work_root = Path(work_root) if work_root is not None else cache_dir() / "scarb"
@@ -816,6 +892,8 @@ class ScarbBackend:
         self.snforge_executable = snforge
         self.warm = warm
         self.memory_limit = memory_limit_bytes(memory_limit_gb)
+        self.patches = tuple(patches) if patches is not None else patches_default()
+        check_dependencies(self.patches)
         self._lock = threading.Lock()
         self._resolved: str | None = None
         self._version: ScarbVersion | None = None
@@ -897,7 +975,11 @@ class ScarbBackend:
         v = self.scarb_version()
         sn = self.snforge()
         tool = f"snforge {sn[1]}" if sn else "no snforge"
-        return f"scarb {v.scarb} (Cairo {v.cairo}; {tool}; tests: {self.test_runner})"
+        patched = ""
+        if self.patches:  # another source is other code: it names the verdicts (and the cache key)
+            digest = hashlib.sha256(json.dumps(self.patches).encode()).hexdigest()[:8]
+            patched = f"; patched {', '.join(n for n, _ in self.patches)} ({digest})"
+        return f"scarb {v.scarb} (Cairo {v.cairo}; {tool}; tests: {self.test_runner}{patched})"
 
     def cairo_version(self) -> str:
         return self.scarb_version().cairo
@@ -911,6 +993,7 @@ class ScarbBackend:
             out["sierra"] = v.sierra
         if sn := self.snforge():
             out["snforge"] = sn[1]
+        out |= {f"patch:{name}": spec for name, spec in self.patches}
         with self._lock:
             locks = list(self._locks.values())
         resolved: dict[str, set[str]] = {}
@@ -927,7 +1010,7 @@ class ScarbBackend:
         """(runner, None) for the request's tests (runner None without tests), or (None, why not)."""
         if req.tests is None:
             return None, None
-        choice = getattr(req, "test_runner", None) or self.test_runner
+        choice = req.test_runner or self.test_runner
         uses_snforge = bool(SNFORGE_STD.search(req.tests))
         if choice == "cairo-test" or (choice == "auto" and not uses_snforge):
             if uses_snforge:
@@ -961,7 +1044,8 @@ class ScarbBackend:
     def manifest(self, kind: Kind, dependencies: Sequence[tuple[str, str]], runner: str | None) -> str:
         runner = runner or "cairo-test"
         sn = self.snforge() if runner == "snforge" else None
-        return render_manifest(kind, dependencies, self.scarb_version(), runner, sn[1] if sn else None)
+        version = self.scarb_version()
+        return render_manifest(kind, dependencies, version, runner, sn[1] if sn else None, self.patches)
 
     def workspace(self, manifest: str) -> Path:
         """The warm workspace folder for a manifest (one per toolchain and dependency set)."""
