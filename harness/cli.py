@@ -528,7 +528,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.labels:  # judge against people: the HUMAN labels on a logged run's traces
         from .labels import calibrate_labels
 
-        return calibrate_labels(args.labels, args.mlflow_uri)
+        code = calibrate_labels(args.labels, args.mlflow_uri)
+        if not args.align or code == 2:
+            return code
+        from .align import calibrate_align
+
+        return calibrate_align(args.labels, args.judge_lm, args.mlflow_uri, args.out, args.align_steps)
     judge = make_judge(args.judge_lm, samples=args.judge_samples)
     ok = True
     for suite in load_suites(args.suites):
@@ -1098,6 +1103,16 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
         help="judge against the HUMAN labels on a logged run (or review queue): κ, TPR, TNR, n",
     )
     p.add_argument("--mlflow-uri", default=None, help="tracking URI for --labels (default: mlruns.db)")
+    p.add_argument(
+        "--align",
+        action="store_true",
+        help="with --labels: align the --judge-lm judge with the labels (MLflow's SIMBA, >= 10 labels); "
+        "κ before and after, aligned instructions kept",
+    )
+    p.add_argument("--align-steps", type=int, default=8, help="SIMBA steps for --align (default 8)")
+    p.add_argument(
+        "--out", default=default_out(), help="where run folders are, for --align (default reports/)"
+    )
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("import", help="write a suite from Scarb packages, Starklings or a JSONL dataset")
