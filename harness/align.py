@@ -42,13 +42,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .endpoint import parse_spec
+from .endpoint import parse_spec, with_defaults
 from .judge import JudgeCairoCode
 from .labels import LABEL, Agreement
 
@@ -132,6 +133,8 @@ def judge_model(spec: str) -> tuple[str, dict[str, str]]:
             )
         env["OPENAI_BASE_URL"] = env["OPENAI_API_BASE"] = endpoint.api_base
         env["OPENAI_API_KEY"] = "no-key"  # as the harness does: no key of yours to a self-hosted box
+        if "MLFLOW_MODEL_CATALOG_URI" not in os.environ:  # no catalog prices a self-hosted model:
+            env["MLFLOW_MODEL_CATALOG_URI"] = ""  # don't fetch it from GitHub at each failed call
     if endpoint.api_key_env:
         key = os.environ.get(endpoint.api_key_env)
         if not key:
@@ -208,7 +211,13 @@ def verdicts(judge: Any, labelled: list[Labelled]) -> list[bool]:
         return verdict(feedback, item.case)
 
     with ThreadPoolExecutor(WORKERS) as pool:
-        return list(pool.map(ask, labelled))
+        futures = [pool.submit(ask, item) for item in labelled]
+        try:
+            return [f.result() for f in futures]
+        except JudgeFault:
+            for f in futures:
+                f.cancel()  # one fault ends it: the rest would be asked for nothing
+            raise
 
 
 class _FaultCount(logging.Handler):
@@ -270,13 +279,19 @@ def align(traces: list[Any], spec: str, steps: int = 8, seed: int = 42) -> Align
         optimizer = SIMBAAlignmentOptimizer(
             model=model,
             seed=seed,
-            simba_kwargs={"max_steps": steps, "metric": counted.metric, "prompt_model": make_lm(spec)},
+            simba_kwargs={
+                "max_steps": steps,
+                "metric": counted.metric,
+                # SIMBA's reflection: the same model, through the harness's LM (fresh answers)
+                "prompt_model": make_lm(with_defaults(spec, cache=False)),
+            },
         )
         level = simba_log.level
         simba_log.setLevel(logging.WARNING)  # its INFO lines narrate every bucket; failures still count
         simba_log.addHandler(counted)
-        try:
-            aligned = judge.align([t for t in traces if t.info.trace_id in ids], optimizer)
+        try:  # DSPy draws its progress bars on stdout: to stderr, beside the logs
+            with contextlib.redirect_stdout(sys.stderr):
+                aligned = judge.align([t for t in traces if t.info.trace_id in ids], optimizer)
         except Exception as e:  # MLflow wraps every failure as "Alignment optimization failed"
             raise JudgeFault(f"the alignment failed: {e}") from e
         finally:
@@ -350,8 +365,6 @@ def keep(result: Alignment, client: Any, what: str, folder: Path | None) -> tupl
 def calibrate_align(what: str, spec: str, uri: str | None, out: str, steps: int) -> int:
     """`calibrate --labels WHAT --align`: κ before and after aligning the judge; 0, or 2 when the
     labels, the spec or the judge LM do not allow it (with what to do)."""
-    import sys
-
     from .labels import describe, labelled_traces
     from .mlstore import client_for
 
