@@ -240,8 +240,7 @@ def test_judge_alignment_against_a_stand_in_judge_model_over_http_gives_kappa_be
     )
     # SIMBA asked the model (through the harness's LM) for advice and kept it in the instructions
     assert model.reflections
-    [folder] = [p for p in Path(run[0].opts.out).iterdir() if p.is_dir()]
-    kept = (folder / align.INSTRUCTIONS_FILE).read_text(encoding="utf-8").rstrip("\n")
+    kept = (Path(result.folder) / align.INSTRUCTIONS_FILE).read_text(encoding="utf-8").rstrip("\n")
     assert kept.startswith(align.INSTRUCTIONS) and ADVICE in kept
     # after: the last twelve verdicts, by the aligned judge (its instructions are what was kept)
     after = model.served[-12:]
