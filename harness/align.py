@@ -42,6 +42,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import random
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,7 @@ from .judge import JudgeCairoCode
 from .labels import LABEL, Agreement
 
 PROMPT_NAME = "cairo-evals-aligned-judge"
+CUT_MARK = "characters in all; the full text is in the run"  # how harness/traces.py cuts a text
 INSTRUCTIONS_FILE = "aligned-judge-instructions.txt"
 WORKERS = 8  # judge calls in flight when asking for verdicts
 
@@ -89,11 +91,17 @@ class Labelled:
 
 @dataclass(frozen=True)
 class Alignment:
+    """The judge's agreement with people before and after, on the labels it was aligned on and on
+    those held out of the alignment (empty agreements when none were)."""
+
     before: Agreement
     after: Agreement
+    held_before: Agreement
+    held_after: Agreement
     instructions: str
     model: str
     labelled: tuple[Labelled, ...]
+    held_out: tuple[Labelled, ...] = ()
 
 
 # -- the judge's model --------------------------------------------------------------------------
@@ -242,7 +250,7 @@ class _FaultCount(logging.Handler):
         return agreement_metric(example, pred, trace)
 
 
-def align(traces: list[Any], spec: str, steps: int = 8, seed: int = 42) -> Alignment:
+def align(traces: list[Any], spec: str, steps: int = 8, holdout: int = 0, seed: int = 42) -> Alignment:
     """Align the LLM judge on the labelled `traces`; its agreement with people before and after.
 
     Args:
@@ -251,7 +259,9 @@ def align(traces: list[Any], spec: str, steps: int = 8, seed: int = 42) -> Align
             SIMBA's reflection.
         steps: SIMBA's optimisation steps (each asks the judge about a batch of labelled cases
             several times, then for a rule or example to add).
-        seed: SIMBA's random seed.
+        holdout: labelled cases kept out of the alignment (drawn with `seed`), on which the
+            judge is measured before and after as well: an out-of-sample figure.
+        seed: SIMBA's random seed, and the draw of the held-out cases.
 
     Raises:
         ValueError: a spec MLflow cannot call, or fewer labelled cases than alignment needs.
@@ -265,13 +275,16 @@ def align(traces: list[Any], spec: str, steps: int = 8, seed: int = 42) -> Align
     judge = base_judge(model)
     labelled = labelled_cases(traces, judge)
     need = SIMBAAlignmentOptimizer.get_min_traces_required()
-    if len(labelled) < need:
+    if len(labelled) - holdout < need:
+        held = f", {holdout} of them held out" if holdout else ""
         raise ValueError(
             f"MLflow's judge alignment needs at least {need} labelled cases; "
-            f"{len(labelled)} of {len(traces)} have a HUMAN `{LABEL}` label"
+            f"{len(labelled)} of {len(traces)} have a HUMAN `{LABEL}` label{held}"
         )
-    truth = [x.human for x in labelled]
-    ids = {x.trace_id for x in labelled}
+    drawn = sorted(labelled, key=lambda x: x.trace_id)
+    random.Random(seed).shuffle(drawn)
+    held_ids = {x.trace_id for x in drawn[:holdout]}
+    ids = {x.trace_id for x in labelled} - held_ids
     counted = _FaultCount()
     simba_log = logging.getLogger("dspy.teleprompt.simba_utils")  # where SIMBA logs a failed call
     with environment(env):
@@ -304,12 +317,22 @@ def align(traces: list[Any], spec: str, steps: int = 8, seed: int = 42) -> Align
                 "nothing was aligned (a failed call is not a disagreement)"
             )
         after = verdicts(aligned, labelled)
+
+    def agreement(name: str, said: list[bool], held: bool) -> Agreement:
+        pairs = [
+            (v, x.human) for v, x in zip(said, labelled, strict=True) if (x.trace_id in held_ids) is held
+        ]
+        return Agreement(name, tuple(pairs))
+
     return Alignment(
-        Agreement("judge vs human, before alignment", tuple(zip(before, truth, strict=True))),
-        Agreement("judge vs human, after alignment", tuple(zip(after, truth, strict=True))),
+        agreement("judge vs human, before alignment", before, False),
+        agreement("judge vs human, after alignment", after, False),
+        agreement("held out: judge vs human, before alignment", before, True),
+        agreement("held out: judge vs human, after alignment", after, True),
         aligned.instructions,
         model,
-        tuple(labelled),
+        tuple(x for x in labelled if x.trace_id not in held_ids),
+        tuple(x for x in labelled if x.trace_id in held_ids),
     )
 
 
@@ -354,6 +377,7 @@ def keep(result: Alignment, client: Any, what: str, folder: Path | None) -> tupl
             "cairo_evals.kappa_before": kappa["before"],
             "cairo_evals.kappa_after": kappa["after"],
             "cairo_evals.optimizer": "SIMBA",
+            "cairo_evals.held_out": str(len(result.held_out)),
         },
     )
     return path, f"prompts:/{PROMPT_NAME}/{version.version}"
@@ -362,7 +386,7 @@ def keep(result: Alignment, client: Any, what: str, folder: Path | None) -> tupl
 # -- the command --------------------------------------------------------------------------------
 
 
-def calibrate_align(what: str, spec: str, uri: str | None, out: str, steps: int) -> int:
+def calibrate_align(what: str, spec: str, uri: str | None, out: str, steps: int, holdout: int = 0) -> int:
     """`calibrate --labels WHAT --align`: κ before and after aligning the judge; 0, or 2 when the
     labels, the spec or the judge LM do not allow it (with what to do)."""
     from .labels import describe, labelled_traces
@@ -371,19 +395,28 @@ def calibrate_align(what: str, spec: str, uri: str | None, out: str, steps: int)
     client = client_for(uri)
     try:
         traces = labelled_traces(client, what)
-        result = align(traces, spec, steps)
+        result = align(traces, spec, steps, holdout)
     except (LookupError, ValueError) as e:
         print(f"error: cannot align the judge on {what}: {e}", file=sys.stderr)
         return 2
     except JudgeFault as e:
-        print(f"error: the judge LM failed, so nothing is reported as agreement: {e}", file=sys.stderr)
+        print(f"error: nothing is reported as agreement: {e}", file=sys.stderr)
         return 2
     print(
         f"judge {result.model} aligned with MLflow's SIMBA on {len(result.labelled)} human labels of "
-        f"{what} (κ measured on those same labels: in-sample, so 'after' is optimistic)"
+        f"{what} (κ on those same labels: in-sample, so 'after' is optimistic)"
     )
     for a in (result.before, result.after):
         print("  " + describe(a))
+    if result.held_out:
+        print(f"held out of the alignment: {', '.join(sorted(x.case for x in result.held_out))}")
+        for a in (result.held_before, result.held_after):
+            print("  " + describe(a))
+    cut = [x.case for x in (*result.labelled, *result.held_out) if CUT_MARK in str(x.inputs.get("outputs"))]
+    if cut:
+        print(
+            f"note: the judge read {len(cut)} answer(s) cut short in their traces: {', '.join(sorted(cut))}"
+        )
     path, prompt = keep(result, client, what, run_folder(client, traces, out))
     print(f"aligned instructions: {path or 'no local run folder for them'}; prompt {prompt}")
     return 0

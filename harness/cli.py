@@ -533,7 +533,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             return code
         from .align import calibrate_align
 
-        return calibrate_align(args.labels, args.judge_lm, args.mlflow_uri, args.out, args.align_steps)
+        return calibrate_align(
+            args.labels, args.judge_lm, args.mlflow_uri, args.out, args.align_steps, args.holdout
+        )
     judge = make_judge(args.judge_lm, samples=args.judge_samples)
     ok = True
     for suite in load_suites(args.suites):
@@ -1110,6 +1112,9 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
         "κ before and after, aligned instructions kept",
     )
     p.add_argument("--align-steps", type=int, default=8, help="SIMBA steps for --align (default 8)")
+    p.add_argument(
+        "--holdout", type=int, default=0, help="with --align: labelled cases kept out of it, measured apart"
+    )
     p.add_argument(
         "--out", default=default_out(), help="where run folders are, for --align (default reports/)"
     )

@@ -172,7 +172,7 @@ def _spec(server: OpenAIStandIn) -> str:
     return f"openai/judge-model?api_base={server.base_url}&api_key_env={KEY_ENV}"
 
 
-def _align(logged: str, uri: str, run: tuple[Runner, RunResult], server: OpenAIStandIn) -> int:
+def _align(logged: str, uri: str, run: tuple[Runner, RunResult], server: OpenAIStandIn, *extra: str) -> int:
     runner, _ = run
     return main(
         [
@@ -188,6 +188,7 @@ def _align(logged: str, uri: str, run: tuple[Runner, RunResult], server: OpenAIS
             _spec(server),
             "--out",
             runner.opts.out,
+            *extra,
         ]
     )
 
@@ -263,6 +264,25 @@ def test_judge_alignment_against_a_stand_in_judge_model_over_http_gives_kappa_be
     assert version.tags["cairo_evals.kappa_after"] == f"{expected_after.kappa:.3f}"
     assert version.tags["cairo_evals.labels"] == "12"
 
+    # two labels held out of the alignment: measured apart, from the verdicts served on them
+    model = JudgeModel(_traces(uri, logged))
+    with OpenAIStandIn(model) as server:
+        assert _align(logged, uri, run, server, "--holdout", "2") == 0
+    out = capsys.readouterr().out
+    [line] = [x for x in out.splitlines() if x.startswith("held out of the alignment: ")]
+    held = line.removeprefix("held out of the alignment: ").split(", ")
+    assert len(held) == 2 and set(held) < set(human)
+    for name, served in (("before", model.served[:12]), ("after", model.served[-12:])):
+        assert sorted(case for case, _, _ in served) == sorted(human)
+        for prefix, chosen in (("", lambda c: c not in held), ("held out: ", lambda c: c in held)):
+            expected = labels.Agreement(
+                f"{prefix}judge vs human, {name} alignment",
+                tuple((ok, human[case]) for case, _, ok in served if chosen(case)),
+            )
+            assert labels.describe(expected) in out
+    assert "n 10" in out and "n 2" in out
+    assert _latest_prompt(uri).tags["cairo_evals.held_out"] == "2"
+
 
 def _fails_always(call: Call, advised: bool) -> Any:
     return Fail(401, "Incorrect API key provided.")
@@ -279,9 +299,15 @@ def _fails_once_advised(call: Call, advised: bool) -> Any:
 @pytest.mark.parametrize(
     ("fault", "said"),
     [
-        (_fails_always, "Incorrect API key provided."),
+        (
+            _fails_always,
+            "the judge LM failed: MlflowException: Failed to invoke judge model: Incorrect API key",
+        ),
         (_not_a_verdict, "the judge LM's reply is not a yes/no verdict: 'maybe'"),
-        (_fails_once_advised, "during the alignment: Failed to invoke judge model: the key was revoked"),
+        (
+            _fails_once_advised,
+            "time(s) during the alignment: Failed to invoke judge model: the key was revoked mid-way",
+        ),
     ],
     ids=["http-error", "not-a-verdict", "fails-during-alignment"],
 )
@@ -303,7 +329,7 @@ def test_a_judge_lm_fault_is_an_error_never_a_disagreement_stand_in_judge_model(
         assert _align(logged, uri, run, server) == 2
         assert server.calls
     captured = capsys.readouterr()
-    assert "error: the judge LM failed, so nothing is reported as agreement" in captured.err
+    assert "error: nothing is reported as agreement: " in captured.err
     assert said in captured.err
     assert "alignment: κ" not in captured.out  # no figure from a faulty judge
     after = _latest_prompt(uri)
