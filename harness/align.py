@@ -271,6 +271,8 @@ def align(traces: list[Any], spec: str, steps: int = 8, holdout: int = 0, seed: 
 
     from .lm import make_lm
 
+    if holdout < 0 or steps < 1:
+        raise ValueError(f"--holdout must be 0 or more and --align-steps 1 or more (got {holdout}, {steps})")
     model, env = judge_model(spec)
     judge = base_judge(model)
     labelled = labelled_cases(traces, judge)

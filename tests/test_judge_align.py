@@ -358,3 +358,6 @@ def test_judge_specs_mlflow_can_and_cannot_call(monkeypatch: pytest.MonkeyPatch)
     ]:
         with pytest.raises(ValueError, match=re.escape(reason)):
             align.judge_model(spec)
+    for holdout, steps in ((-1, 8), (0, 0)):  # -1 would hold out all but one label
+        with pytest.raises(ValueError, match="--holdout must be 0 or more"):
+            align.align([], "openai/gpt-4o-mini", steps=steps, holdout=holdout)
