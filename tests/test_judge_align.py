@@ -283,6 +283,17 @@ def test_judge_alignment_against_a_stand_in_judge_model_over_http_gives_kappa_be
     assert "n 10" in out and "n 2" in out
     assert _latest_prompt(uri).tags["cairo_evals.held_out"] == "2"
 
+    # by the review queue `cairo-evals label` made, as `calibrate --labels QUEUE` reads it
+    queue, _ = labels.create_queue(logged, uri)
+    model = JudgeModel(_traces(uri, logged))
+    with OpenAIStandIn(model) as server:
+        flags = ["--align", "--align-steps", "1", "--judge-lm", _spec(server), "--out", run[0].opts.out]
+        code = main(["calibrate", "--labels", queue.name, "--mlflow-uri", uri, *flags])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert f"on 12 human labels of {queue.name}" in out
+    assert str(Path(result.folder) / align.INSTRUCTIONS_FILE) in out  # found through the traces' run
+
 
 def _fails_always(call: Call, advised: bool) -> Any:
     return Fail(401, "Incorrect API key provided.")
