@@ -228,7 +228,8 @@ def test_judge_alignment_against_a_stand_in_judge_model_over_http_gives_kappa_be
     with OpenAIStandIn(model) as server:
         assert _align(logged, uri, run, server) == 0
     out = capsys.readouterr().out
-    print(out)
+    with capsys.disabled():  # the figures, for whoever runs the test with -s
+        print(out)
     assert set(server.statuses) == {200}  # every call carried the key from $KEY_ENV
     assert {c.model for c in server.calls} == {"judge-model"}
 
