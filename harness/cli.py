@@ -525,6 +525,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate
     from .judge import make_judge
 
+    if args.align and not args.labels:
+        print(
+            "error: --align aligns the judge with human labels: give them with --labels RUN|QUEUE",
+            file=sys.stderr,
+        )
+        return 2
     if args.labels:  # judge against people: the HUMAN labels on a logged run's traces
         from .labels import calibrate_labels
 

@@ -348,7 +348,9 @@ def test_a_judge_lm_fault_is_an_error_never_a_disagreement_stand_in_judge_model(
     assert (before and before.version) == (after and after.version)  # nothing kept
 
 
-def test_judge_specs_mlflow_can_and_cannot_call(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_judge_specs_mlflow_can_and_cannot_call(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv(KEY_ENV, "sk-x")
     monkeypatch.delenv("MLFLOW_MODEL_CATALOG_URI", raising=False)
     assert align.judge_model("anthropic/claude-sonnet-4-5") == ("anthropic:/claude-sonnet-4-5", {})
@@ -370,6 +372,8 @@ def test_judge_specs_mlflow_can_and_cannot_call(monkeypatch: pytest.MonkeyPatch)
     ]:
         with pytest.raises(ValueError, match=re.escape(reason)):
             align.judge_model(spec)
+    assert main(["calibrate", "--align", "--judge-lm", "openai/gpt-4o-mini"]) == 2
+    assert "give them with --labels RUN|QUEUE" in capsys.readouterr().err
     for holdout, steps in ((-1, 8), (0, 0)):  # -1 would hold out all but one label
         with pytest.raises(ValueError, match="--holdout must be 0 or more"):
             align.align([], "openai/gpt-4o-mini", steps=steps, holdout=holdout)
