@@ -525,10 +525,23 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibrate import calibrate
     from .judge import make_judge
 
+    if args.align and not args.labels:
+        print(
+            "error: --align aligns the judge with human labels: give them with --labels RUN|QUEUE",
+            file=sys.stderr,
+        )
+        return 2
     if args.labels:  # judge against people: the HUMAN labels on a logged run's traces
         from .labels import calibrate_labels
 
-        return calibrate_labels(args.labels, args.mlflow_uri)
+        code = calibrate_labels(args.labels, args.mlflow_uri)
+        if not args.align or code == 2:
+            return code
+        from .align import calibrate_align
+
+        return calibrate_align(
+            args.labels, args.judge_lm, args.mlflow_uri, args.out, args.align_steps, args.holdout
+        )
     judge = make_judge(args.judge_lm, samples=args.judge_samples)
     ok = True
     for suite in load_suites(args.suites):
@@ -1098,6 +1111,19 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
         help="judge against the HUMAN labels on a logged run (or review queue): κ, TPR, TNR, n",
     )
     p.add_argument("--mlflow-uri", default=None, help="tracking URI for --labels (default: mlruns.db)")
+    p.add_argument(
+        "--align",
+        action="store_true",
+        help="with --labels: align the --judge-lm judge with the labels (MLflow's SIMBA, >= 10 labels); "
+        "κ before and after, aligned instructions kept",
+    )
+    p.add_argument("--align-steps", type=int, default=8, help="SIMBA steps for --align (default 8)")
+    p.add_argument(
+        "--holdout", type=int, default=0, help="with --align: labelled cases kept out of it, measured apart"
+    )
+    p.add_argument(
+        "--out", default=default_out(), help="where run folders are, for --align (default reports/)"
+    )
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("import", help="write a suite from Scarb packages, Starklings or a JSONL dataset")

@@ -10,6 +10,8 @@ cases, the judge's agreement with people: Cohen's κ, the true-positive rate (th
 correct what people call correct) and the true-negative rate, each with a 95% Wilson interval,
 and n; beside it the same for execution (the answer passes all its tests) against people, and
 judge against execution. The judge says "correct" when its score is at least `JUDGE_CUT`.
+With `--align`, harness/align.py then aligns the LLM judge with these labels (MLflow's judge
+alignment) and reports κ before and after.
 """
 
 from __future__ import annotations
