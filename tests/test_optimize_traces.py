@@ -1,0 +1,209 @@
+"""Issue 21 item 5: every candidate an optimizer scores on the val cases is inspectable in MLflow
+(a nested run with its val score, its prompt version and a trace per val case with the run's
+assessments), and the baseline and optimised test-split runs compare case by case.
+
+Real DSPy GEPA and MIPROv2 over real HTTP against the OpenAI-compatible stand-in
+(`tests/openai_stand_in.py`: no model's weights exist here, so every test name says
+"stand-in"), the real native compiler and a real sqlite MLflow store. Cases are small Cairo
+programs (`f3() -> u32` returning 3) with a test each; a "wrong" answer does not compile.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.cli import main
+from harness.demo import _propose
+from harness.lm import chat_adapter_reply
+from harness.optimize import read_trail
+from harness.prompts import prompt_name
+from harness.tracking import PROMPT_RUNS_TAG
+from tests.openai_stand_in import Call, OpenAIStandIn
+from tests.test_live_http import _environment, case_of, golden, spec, stand_in, wrong  # noqa: F401
+
+pytestmark = pytest.mark.native  # answers are scored by the native compiler, for real
+PROGRAM = "tests.programs_under_test:AsyncCoder"
+PROMPT = prompt_name(PROGRAM, "generate")
+VAL = {"c1", "c4"}
+TEST = {"c2", "c5"}
+
+
+def write_suite(folder: Path, n: int = 6) -> Path:
+    """`n` cases, each with a test, split train/val/test in turn: train c0 c3, val c1 c4, test c2 c5."""
+    lines = ["suite: candidates", "cases:"]
+    for i in range(n):
+        lines += [
+            f"  - id: c{i}",
+            f"    query: Write `f{i}() -> u32` returning {i}.",
+            "    golden: |",
+            f"      fn f{i}() -> u32 {{ {i} }}",
+            "    tests: |",
+            "      #[cfg(test)]",
+            "      mod tests {",
+            f"          use super::f{i};",
+            "          #[test]",
+            f"          fn returns_{i}() {{ assert(f{i}() == {i}, 'wrong number'); }}",
+            "      }",
+            "    kind: program",
+            f"    split: {['train', 'val', 'test'][i % 3]}",
+        ]
+    path = folder / "candidates.yaml"
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def optimize(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], srv: OpenAIStandIn, *args: str
+) -> tuple[int, str, str, Path]:
+    suite = write_suite(tmp_path)
+    uri = f"sqlite:///{tmp_path}/mlruns.db"
+    capsys.readouterr()
+    code = main(
+        ["optimize", str(suite), "--program", PROGRAM, "--lm", spec(srv, "openai/student"),
+         "--reflection-lm", spec(srv, "openai/reflector"), "--threads", "2",
+         "--out", str(tmp_path / "out"), "--mlflow-uri", uri, *args]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert srv.script_errors == []
+    (folder,) = [p for p in (tmp_path / "out").iterdir() if (p / "optimize.json").is_file()]
+    return code, out, err, folder
+
+
+def traces_of(client: Any, run: Any) -> list[Any]:
+    found = client.search_traces(locations=[run.info.experiment_id], run_id=run.info.run_id)
+    return sorted(found, key=lambda t: t.info.tags["cairo_evals.case"])
+
+
+def feedback(trace: Any, name: str) -> Any:
+    (found,) = [a for a in trace.info.assessments if a.name == name]
+    return found
+
+
+def logged_runs(uri: str, opt_id: str) -> tuple[dict[str, Any], list[Any], Any]:
+    import mlflow
+
+    client = mlflow.MlflowClient(uri, registry_uri=uri)
+    exp = client.get_experiment_by_name("candidates").experiment_id
+    runs = client.search_runs([exp], f"tags.`cairo_evals.optimize_id` = '{opt_id}'")
+    candidates = [r for r in runs if r.data.tags["cairo_evals.role"] == "candidate"]
+    top = {r.data.tags["cairo_evals.role"]: r for r in runs if r not in candidates}
+    return top, sorted(candidates, key=lambda r: int(r.data.tags["cairo_evals.candidate"])), client
+
+
+def check_candidate(client: Any, run: Any, folder: Path, outcome: dict[str, Any]) -> tuple[list[Any], int]:
+    """What every candidate run must hold; its traces and its prompt version."""
+    index = int(run.data.tags["cairo_evals.candidate"])
+    (entry,) = [c for c in outcome["candidates"] if c["index"] == index]
+    traces = traces_of(client, run)
+    # one trace per val case the candidate was scored on, nothing from train or test
+    assert [t.info.tags["cairo_evals.case"] for t in traces] == sorted(VAL)
+    for t in traces:
+        assert {"score", "tier", "tests_passed", "compiled", "judge", "golden", "tests"} <= {
+            a.name for a in t.info.assessments
+        }
+        assert feedback(t, "tests_passed").value in ("0/1", "1/1")
+        names = [s.name for s in t.data.spans]
+        assert {"extract", "compile", "judge", "score"} <= set(names)
+        assert ("tests" in names) == feedback(t, "compiled").value  # each test's result, when run
+        assert [s for s in t.data.spans if s.span_type == "CHAT_MODEL"]  # the student's LM call
+    # the traces are the scores the optimizer chose by: their mean is the candidate's val score
+    scores = [feedback(t, "score").value for t in traces]
+    assert sum(scores) / len(scores) == pytest.approx(entry["val_score"], abs=1e-4)
+    assert run.data.metrics["val_score"] == pytest.approx(entry["val_score"])
+    # its prompt: a registered version holding its instructions, linked to the run
+    version = int(run.data.tags[f"prompt.{PROMPT}"])
+    registered = client.get_prompt_version(PROMPT, version)
+    system = registered.template[0]["content"]  # DSPy indents the instructions' lines: compare words
+    assert " ".join(system.split()).endswith(" ".join(entry["instructions"]["generate"].split()))
+    assert run.info.run_id in (registered.tags.get(PROMPT_RUNS_TAG) or "").split(",")
+    assert f'"name": "{PROMPT}", "version": "{version}"' in run.data.tags["mlflow.linkedPrompts"]
+    # the trail on disk that the run came from (written while the optimizer ran)
+    record = read_trail(folder, entry["key"])
+    assert record is not None and {r.case for r in record.results} == VAL
+    return traces, version
+
+
+def check_baseline_and_optimized(out: str, top: dict[str, Any], client: Any) -> None:
+    """The two test-split runs: traces that line up case by case, and the printed UI link."""
+    base, best = top["baseline"], top["optimized"]
+    by_case = {role: traces_of(client, top[role]) for role in ("baseline", "optimized")}
+    for role, traces in by_case.items():
+        assert [t.info.tags["cairo_evals.case"] for t in traces] == sorted(TEST), role
+    assert [t.info.tags["cairo_evals.case"] for t in by_case["baseline"]] == [
+        t.info.tags["cairo_evals.case"] for t in by_case["optimized"]
+    ]
+    link = re.search(r"MLflow comparison \(baseline vs optimized.*?: (\S+)", out)
+    assert link, out
+    assert link.group(1).endswith(
+        f"/#/experiments/{best.info.experiment_id}/evaluation-runs/{best.info.run_id}"
+        f"/traces?compareToRunUuid={base.info.run_id}"
+    )
+
+
+def test_gepa_candidates_over_the_stand_in_are_runs_with_prompt_versions_and_a_trace_per_val_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    lesson = "Always return the number the query names."
+
+    def script(call: Call) -> Any:
+        if call.model == "reflector":
+            reply = {"new_instruction": f"Answer with one cairo block. {lesson}"}
+            return json.dumps(reply) if "JSON object" in call.prompt else chat_adapter_reply(**reply)
+        i = case_of(call)
+        assert i is not None, call.last_user
+        return golden(i) if lesson in call.prompt else wrong(i)
+
+    srv = stand_in(script)
+    code, out, err, folder = optimize(tmp_path, capsys, srv, "--max-metric-calls", "8")
+    assert code == 0, err
+    outcome = json.loads((folder / "optimizer.json").read_text())
+    top, candidates, client = logged_runs(f"sqlite:///{tmp_path}/mlruns.db", folder.name)
+    assert len(candidates) == len(outcome["candidates"]) == 2  # the seed and the reflector's
+    assert {c.data.tags["mlflow.parentRunId"] for c in candidates} == {top["optimizer"].info.run_id}
+    (seed_traces, seed_version), (best_traces, best_version) = (
+        check_candidate(client, run, folder, outcome) for run in candidates
+    )
+    # each trace belongs to its candidate: the seed's answers do not compile, the new one's pass
+    assert {feedback(t, "tier").value for t in seed_traces} == {"does-not-compile"}
+    assert {feedback(t, "tier").value for t in best_traces} == {"passes"}
+    assert all(lesson not in t.data.spans[1].outputs["answer"] for t in seed_traces)
+    # the seed's prompt is the baseline run's version, the winner's the optimised run's
+    assert seed_version == int(top["baseline"].data.tags[f"prompt.{PROMPT}"]) == 1
+    assert best_version == int(top["optimized"].data.tags[f"prompt.{PROMPT}"]) == 2
+    check_baseline_and_optimized(out, top, client)
+
+
+def test_miprov2_candidates_over_the_stand_in_are_runs_with_prompt_versions_and_a_trace_per_val_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+) -> None:
+    rule = "Cairo has no `as` casts"  # what the proposer (harness.demo's) adds to the instruction
+
+    def script(call: Call) -> Any:
+        if call.model == "reflector":  # MIPROv2's prompt model: data summary, instruction proposals
+            return _propose(call.prompt)
+        i = case_of(call)
+        assert i is not None, call.last_user
+        return golden(i) if rule in call.prompt else wrong(i)
+
+    srv = stand_in(script)
+    code, out, err, folder = optimize(
+        tmp_path, capsys, srv, "--optimizer", "miprov2", "--trials", "2"
+    )
+    assert code == 0, err
+    outcome = json.loads((folder / "optimizer.json").read_text())
+    top, candidates, client = logged_runs(f"sqlite:///{tmp_path}/mlruns.db", folder.name)
+    assert len(candidates) == len(outcome["candidates"]) >= 2
+    checked = [check_candidate(client, run, folder, outcome) for run in candidates]
+    tiers = {feedback(t, "tier").value for traces, _ in checked for t in traces}
+    assert tiers == {"does-not-compile", "passes"}  # the default instruction fails, the rule passes
+    versions = {v for _, v in checked}
+    assert int(top["baseline"].data.tags[f"prompt.{PROMPT}"]) in versions
+    assert int(top["optimized"].data.tags[f"prompt.{PROMPT}"]) in versions
+    check_baseline_and_optimized(out, top, client)
