@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import dspy
+from dspy.teleprompt.bootstrap_trace import FailedPrediction
 
 from . import spans
 from .cairo import Compiler
@@ -125,7 +126,9 @@ class Outcome:
     seed_val_score: float | None  # the unchanged program on the val cases, as the optimizer scored it
     best_val_score: float | None  # the chosen program on the val cases
     metric_calls: int | None
-    candidates: list[dict[str, Any]]  # each: index, val_score, instructions by predictor
+    # each: index, val_score, instructions by predictor, key (its `candidates/<key>/` trail);
+    # GEPA's also parents and val_scores (case id → score), MIPROv2's params
+    candidates: list[dict[str, Any]]
     changed: list[str]  # predictors whose instructions or demos differ from the baseline
     wall_s: float
 
@@ -215,7 +218,7 @@ def predictor_state(module: dspy.Module) -> dict[str, dict[str, Any]]:
 def candidate_key(module: dspy.Module) -> str:
     """What tells candidates apart: a hash of each tunable predictor's instructions and demos."""
     state = [
-        (name, p.signature.instructions, [spans._plain(d) for d in getattr(p, "demos", None) or []])
+        (name, p.signature.instructions, [getattr(d, "toDict", lambda d=d: d)() for d in p.demos or []])
         for name, p in module.named_predictors()
     ]
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:16]
@@ -228,12 +231,14 @@ _MARK = "_cairo_evals_candidate"  # on a prediction: (candidate folder, case, sp
 class CandidateTrail:
     """Records each candidate's val evaluations while the optimizer runs, on disk at once.
 
-    `watch(module)` makes every call of the program (and of the copies an optimizer makes of it)
-    record its spans; the metric's `observe` hook then writes the case's `CaseResult` and spans
-    under `<folder>/candidates/<key>/`, when the call was a plain evaluation (`dspy.Evaluate`,
-    which GEPA and MIPROv2 score their candidates on val with: the metric gets no `trace`) of a
-    val case. A program that raised is written from the call itself (the optimizer scores it 0).
-    A case scored twice for one candidate keeps its last line (`read_trail`).
+    `watch(module)` makes every call of the program on a val case (and of the copies an
+    optimizer makes of it: each candidate is one) record its spans; the metric's `observe` hook
+    then writes the case's `CaseResult` and spans under `<folder>/candidates/<key>/`. Only
+    evaluations count: the metric called without a `trace` (`dspy.Evaluate`, which MIPROv2
+    scores on val with, and GEPA's evaluations, whose program returns `(prediction, trace)`);
+    bootstrapping demos (MIPROv2) and GEPA's feedback for reflection pass a trace. A program
+    that raised is written from the call itself (the optimizer scores it 0). Which result of a
+    case scored twice for one candidate is its val result: see `read_trail`.
 
     Args:
         folder: the optimisation's folder.
@@ -317,6 +322,24 @@ class CandidateTrail:
                 )
                 self._write(folder, failed, recorded)
                 raise
+        if isinstance(answered, FailedPrediction):  # GEPA scores an unparsable reply without the metric
+            reply = str(answered.completion_text or "")
+            self._write(
+                folder,
+                CaseResult(
+                    suite=case.suite,
+                    case=case.id,
+                    score=float(answered.format_reward or 0.0),
+                    feedback=f"the program failed: its reply could not be parsed: {reply[:2000]}",
+                    passed=False,
+                    compiled=False,
+                    error="its reply could not be parsed",
+                    answer=reply,
+                    duration_s=round(time.monotonic() - start, 3),
+                ),
+                recorded,
+            )
+            return pred
         with contextlib.suppress(AttributeError, TypeError):  # else its case goes unrecorded
             setattr(answered, _MARK, (folder, case, recorded, start))
         return pred

@@ -11,7 +11,12 @@ programs (`f3() -> u32` returning 3) with a test each; a "wrong" answer does not
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,10 +29,11 @@ from harness.lm import chat_adapter_reply
 from harness.optimize import read_trail
 from harness.prompts import prompt_name
 from harness.tracking import PROMPT_RUNS_TAG
-from tests.openai_stand_in import Call, OpenAIStandIn
+from tests.openai_stand_in import Call, OpenAIStandIn, Slow
 from tests.test_live_http import _environment, case_of, golden, spec, stand_in, wrong  # noqa: F401
 
 pytestmark = pytest.mark.native  # answers are scored by the native compiler, for real
+REPO = Path(__file__).resolve().parents[1]
 PROGRAM = "tests.programs_under_test:AsyncCoder"
 PROMPT = prompt_name(PROGRAM, "generate")
 VAL = {"c1", "c4"}
@@ -105,6 +111,10 @@ def check_candidate(client: Any, run: Any, folder: Path, outcome: dict[str, Any]
     # one trace per val case the candidate was scored on, nothing from train or test
     assert [t.info.tags["cairo_evals.case"] for t in traces] == sorted(VAL)
     for t in traces:
+        if t.info.tags["cairo_evals.tier"] == "None":  # the program failed: no code to judge
+            assert feedback(t, "score").value == 0.0 and not feedback(t, "compiled").value
+            assert "the program failed" in feedback(t, "score").rationale
+            continue
         assert {"score", "tier", "tests_passed", "compiled", "judge", "golden", "tests"} <= {
             a.name for a in t.info.assessments
         }
@@ -148,9 +158,12 @@ def check_baseline_and_optimized(out: str, top: dict[str, Any], client: Any) -> 
 
 
 def test_gepa_candidates_over_the_stand_in_are_runs_with_prompt_versions_and_a_trace_per_val_case(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stand_in: Callable[..., OpenAIStandIn],  # noqa: F811 (the fixture imported above)
 ) -> None:
     lesson = "Always return the number the query names."
+    refusal = "I would rather not write Cairo today."
 
     def script(call: Call) -> Any:
         if call.model == "reflector":
@@ -158,6 +171,8 @@ def test_gepa_candidates_over_the_stand_in_are_runs_with_prompt_versions_and_a_t
             return json.dumps(reply) if "JSON object" in call.prompt else chat_adapter_reply(**reply)
         i = case_of(call)
         assert i is not None, call.last_user
+        if i == 4:
+            return refusal  # no answer field: DSPy cannot parse it
         return golden(i) if lesson in call.prompt else wrong(i)
 
     srv = stand_in(script)
@@ -170,10 +185,16 @@ def test_gepa_candidates_over_the_stand_in_are_runs_with_prompt_versions_and_a_t
     (seed_traces, seed_version), (best_traces, best_version) = (
         check_candidate(client, run, folder, outcome) for run in candidates
     )
-    # each trace belongs to its candidate: the seed's answers do not compile, the new one's pass
-    assert {feedback(t, "tier").value for t in seed_traces} == {"does-not-compile"}
-    assert {feedback(t, "tier").value for t in best_traces} == {"passes"}
-    assert all(lesson not in t.data.spans[1].outputs["answer"] for t in seed_traces)
+    # each trace belongs to its candidate: the seed's answer to c1 does not compile, the new
+    # one's passes; neither's reply to c4 parses, and each is still a trace scored 0: the seed's
+    # evaluation raised (dspy.Evaluate), the new one's came back as GEPA's FailedPrediction,
+    # which GEPA scores without the metric
+    assert [feedback(t, "tier").value for t in seed_traces] == ["does-not-compile", "unknown"]
+    assert [feedback(t, "tier").value for t in best_traces] == ["passes", "unknown"]
+    for t in (seed_traces[1], best_traces[1]):
+        assert feedback(t, "score").value == 0.0 and refusal in feedback(t, "score").rationale
+    assert "AdapterParseError" in feedback(seed_traces[1], "score").rationale
+    assert "could not be parsed" in feedback(best_traces[1], "score").rationale
     # the seed's prompt is the baseline run's version, the winner's the optimised run's
     assert seed_version == int(top["baseline"].data.tags[f"prompt.{PROMPT}"]) == 1
     assert best_version == int(top["optimized"].data.tags[f"prompt.{PROMPT}"]) == 2
@@ -181,7 +202,9 @@ def test_gepa_candidates_over_the_stand_in_are_runs_with_prompt_versions_and_a_t
 
 
 def test_miprov2_candidates_over_the_stand_in_are_runs_with_prompt_versions_and_a_trace_per_val_case(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], stand_in: Callable[..., OpenAIStandIn]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stand_in: Callable[..., OpenAIStandIn],  # noqa: F811 (the fixture imported above)
 ) -> None:
     rule = "Cairo has no `as` casts"  # what the proposer (harness.demo's) adds to the instruction
 
@@ -193,9 +216,7 @@ def test_miprov2_candidates_over_the_stand_in_are_runs_with_prompt_versions_and_
         return golden(i) if rule in call.prompt else wrong(i)
 
     srv = stand_in(script)
-    code, out, err, folder = optimize(
-        tmp_path, capsys, srv, "--optimizer", "miprov2", "--trials", "2"
-    )
+    code, out, err, folder = optimize(tmp_path, capsys, srv, "--optimizer", "miprov2", "--trials", "2")
     assert code == 0, err
     outcome = json.loads((folder / "optimizer.json").read_text())
     top, candidates, client = logged_runs(f"sqlite:///{tmp_path}/mlruns.db", folder.name)
@@ -207,3 +228,73 @@ def test_miprov2_candidates_over_the_stand_in_are_runs_with_prompt_versions_and_
     assert int(top["baseline"].data.tags[f"prompt.{PROMPT}"]) in versions
     assert int(top["optimized"].data.tags[f"prompt.{PROMPT}"]) in versions
     check_baseline_and_optimized(out, top, client)
+
+
+def test_gepa_killed_mid_run_keeps_every_val_trace_and_resume_logs_them_with_the_stand_in(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stand_in: Callable[..., OpenAIStandIn],  # noqa: F811 (the fixture imported above)
+) -> None:
+    """kill -9 in GEPA's second iteration, after both candidates were scored on val: `--resume`
+    reloads the new candidate from GEPA's checkpoint and never scores it on val again (GEPA does
+    score the seed again as it starts), yet its run has its two traces, from the killed
+    process's trail on disk."""
+    lesson = "Always return the number the query names."
+    phase = {"killing": True}
+    held: list[int] = []  # train cases held back once both candidates were scored on val
+
+    def script(call: Call) -> Any:
+        if call.model == "reflector":
+            reply = {"new_instruction": f"Answer with one cairo block. {lesson}"}
+            return json.dumps(reply) if "JSON object" in call.prompt else chat_adapter_reply(**reply)
+        i = case_of(call)
+        assert i is not None, call.last_user
+        answer = golden(i) if lesson in call.prompt else wrong(i)
+        val_done = [c for c in srv.chat_calls("student") if case_of(c) in (1, 4) and lesson in c.prompt]
+        if phase["killing"] and i in (0, 3) and len(val_done) >= 2:
+            held.append(i)
+            return Slow(30, answer)  # iteration 2's minibatch: the process is killed while it waits
+        return answer
+
+    srv = stand_in(script)
+    suite, out, uri = write_suite(tmp_path), tmp_path / "out", f"sqlite:///{tmp_path}/mlruns.db"
+    with (tmp_path / "killed.log").open("w") as sink:
+        killed = subprocess.Popen(
+            [sys.executable, "-m", "harness.cli", "optimize", str(suite), "--program", PROGRAM,
+             "--lm", spec(srv, "openai/student"), "--reflection-lm", spec(srv, "openai/reflector"),
+             "--max-metric-calls", "14", "--threads", "2", "--out", str(out), "--mlflow-uri", uri],
+            cwd=REPO, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and killed.poll() is None and not held:
+        time.sleep(0.1)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+    log = (tmp_path / "killed.log").read_text()
+    assert held and "Iteration 2:" in log, log[-3000:]
+    (folder,) = [p for p in out.iterdir() if (p / "optimize.json").is_file()]
+    assert not (folder / "program.json").exists()  # killed before the optimizer finished
+    trails = {json.loads((p / "candidate.json").read_text())["predictors"]["generate"]["instructions"]: p
+              for p in (folder / "candidates").iterdir()}  # fmt: skip
+    (new,) = [p / "results.jsonl" for text, p in trails.items() if lesson in text]
+    (seed,) = [p / "results.jsonl" for text, p in trails.items() if lesson not in text]
+    assert len(new.read_text().splitlines()) == len(seed.read_text().splitlines()) == 2  # on disk
+
+    phase["killing"] = False
+    before = len(srv.chat_calls("student"))
+    capsys.readouterr()
+    code = main(["optimize", "--resume", folder.name, "--out", str(out), "--mlflow-uri", uri])
+    printed, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Iteration 0: Base program" not in err  # GEPA resumed from its checkpoint
+    again = [c for c in srv.chat_calls("student")[before:] if case_of(c) in (1, 4) and lesson in c.prompt]
+    assert again == []  # the new candidate was not scored on val again: its traces are the killed run's
+    assert len(new.read_text().splitlines()) == 2
+    assert len(seed.read_text().splitlines()) == 4  # GEPA scored the seed again: the last one counts
+    outcome = json.loads((folder / "optimizer.json").read_text())
+    top, candidates, client = logged_runs(uri, folder.name)
+    assert len(candidates) == len(outcome["candidates"]) == 2
+    (seed_traces, _), (best_traces, _) = (check_candidate(client, r, folder, outcome) for r in candidates)
+    assert {feedback(t, "tier").value for t in seed_traces} == {"does-not-compile"}
+    assert {feedback(t, "tier").value for t in best_traces} == {"passes"}
+    check_baseline_and_optimized(printed, top, client)
