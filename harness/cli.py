@@ -763,11 +763,16 @@ def _log_optimization(
 
 
 def _print_compare_links(baseline: str, optimized: str, uri: str | None) -> None:
-    """The MLflow UI's case-by-case comparison of the optimised run against the baseline's."""
-    from .tracking import compare_links
+    """The MLflow UI's case-by-case comparison of the optimised run against the baseline's (on
+    the tracking server when the runs are on one, else where `cairo-evals ui` serves)."""
+    from .tracking import compare_links, default_uri
 
+    where = uri or default_uri()
     try:
-        links = compare_links(baseline, optimized, uri)
+        if where.startswith(("http://", "https://")):
+            links = compare_links(baseline, optimized, uri, where)
+        else:
+            links = compare_links(baseline, optimized, uri)
     except Exception as e:
         print(f"MLflow comparison unavailable: {type(e).__name__}: {e}", file=sys.stderr)
         return

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -298,3 +299,87 @@ def test_gepa_killed_mid_run_keeps_every_val_trace_and_resume_logs_them_with_the
     assert {feedback(t, "tier").value for t in seed_traces} == {"does-not-compile"}
     assert {feedback(t, "tier").value for t in best_traces} == {"passes"}
     check_baseline_and_optimized(printed, top, client)
+
+
+def test_mlflow_ui_shows_a_candidates_traces_its_prompt_version_and_the_before_after_comparison(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    stand_in: Callable[..., OpenAIStandIn],  # noqa: F811 (the fixture imported above)
+) -> None:
+    """The same GEPA optimisation over the stand-in, logged to a real `mlflow server` (the
+    tracking-server path), then MLflow 3.17's UI in headless Chromium: the winning candidate's
+    val traces with their assessments, the Prompts page listing the runs that used its version,
+    and the link `optimize` prints, comparing the optimised test run to the baseline case by case.
+    The PNGs go to reports/screenshots/mlflow-optimize-*.png (git-ignored)."""
+    from harness import ui
+    from tests.chromium_cdp import screenshot
+    from tests.test_mlflow_ui_screenshots import CLOSE_ASSISTANT, SHOTS, SHOW_ASSESSMENTS, _free_port
+    from tests.test_report_screenshot import chromium
+
+    lesson = "Always return the number the query names."
+
+    def script(call: Call) -> Any:
+        if call.model == "reflector":
+            reply = {"new_instruction": f"Answer with one cairo block. {lesson}"}
+            return json.dumps(reply) if "JSON object" in call.prompt else chat_adapter_reply(**reply)
+        i = case_of(call)
+        assert i is not None, call.last_user
+        return golden(i) if lesson in call.prompt else wrong(i)
+
+    def shoot(name: str, url: str, wait_for: list[str], js: str) -> tuple[str, Any]:
+        shot = tmp_path / f"mlflow-optimize-{name}.png"
+        text, done = screenshot(
+            chromium(), tmp_path / f"chromium-{name}", url, shot, (2400, 1200), wait_for, js
+        )
+        assert shot.is_file() and shot.stat().st_size > 20_000, name
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, SHOTS / shot.name)
+        return text, done
+
+    chromium()  # fail early, with the install hint
+    srv = stand_in(script)
+    suite = write_suite(tmp_path)
+    with ui.UIServer("127.0.0.1", _free_port(), f"sqlite:///{tmp_path / 'mlruns.db'}") as server:
+        server.wait_ready()
+        uri = server.url.rstrip("/")
+        capsys.readouterr()
+        code = main(
+            ["optimize", str(suite), "--program", PROGRAM, "--lm", spec(srv, "openai/student"),
+             "--reflection-lm", spec(srv, "openai/reflector"), "--threads", "2", "--max-metric-calls", "8",
+             "--out", str(tmp_path / "out"), "--mlflow-uri", uri]
+        )  # fmt: skip
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        (folder,) = [p for p in (tmp_path / "out").iterdir() if (p / "optimize.json").is_file()]
+        top, candidates, client = logged_runs(uri, folder.name)
+        outcome = json.loads((folder / "optimizer.json").read_text())
+        for run in candidates:
+            check_candidate(client, run, folder, outcome)
+        check_baseline_and_optimized(out, top, client)
+        best = candidates[1]
+        exp = best.info.experiment_id
+
+        # 1. the winning candidate's val cases, with their assessments
+        text, picked = shoot(
+            "candidate",
+            f"{uri}/#/experiments/{exp}/evaluation-runs/{best.info.run_id}/traces",
+            [best.info.run_name, "tr-"],
+            SHOW_ASSESSMENTS,
+        )
+        assert picked == ["score", "tier", "tests_passed", "tests"]
+        assert best.info.run_name == "candidate 1 · val 1.0"
+        for shown in ("returning 1.", "returning 4.", "passes", "1/1", "golden", "judge"):  # c1, c4
+            assert shown in text, shown
+
+        # 2. the Prompts page: version 2 (the winner's) lists the candidate run and the optimised run
+        text, _ = shoot(
+            "prompts", f"{uri}/#/prompts/{PROMPT}", [PROMPT, "Version 2", "MLflow runs:"], CLOSE_ASSISTANT
+        )
+        assert best.info.run_name in text and top["optimized"].info.run_name in text
+
+        # 3. the printed link: the optimised test run against the baseline, case by case
+        (link,) = re.findall(r"MLflow comparison \(baseline vs optimized.*?: (\S+)", out)
+        assert link.startswith(uri + "/#/")  # on the tracking server the runs were logged to
+        text, _ = shoot("compare", link, [top["optimized"].info.run_name, "tr-"], SHOW_ASSESSMENTS)
+        for shown in ("returning 2.", "returning 5.", "does-not-compile", "passes", "0/1", "1/1"):
+            assert shown in text, shown
