@@ -437,7 +437,9 @@ def log_optimization(
     (`runs`: role → what `log_run` takes) and one for the optimizer (`params`, `metrics`, the
     files of `folder`). All carry `cairo_evals.optimize_id`; `cairo_evals.role` tells them apart;
     the optimizer run also names the others (`cairo_evals.<role>_run`) and carries the optimised
-    prompts' versions (`prompt.<name>`) and the baseline's (`baseline_prompt.<name>`).
+    prompts' versions (`prompt.<name>`) and the baseline's (`baseline_prompt.<name>`). Nested
+    under it, one evaluation run per candidate the optimizer scored on val (`_log_candidates`):
+    its prompt version and a trace per val case.
 
     Returns role → {"run": MLflow run id or None, "prompts": {name: version}}; failures are
     warnings, as for `log_run`.

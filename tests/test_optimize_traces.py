@@ -383,3 +383,27 @@ def test_mlflow_ui_shows_a_candidates_traces_its_prompt_version_and_the_before_a
         text, _ = shoot("compare", link, [top["optimized"].info.run_name, "tr-"], SHOW_ASSESSMENTS)
         for shown in ("returning 2.", "returning 5.", "does-not-compile", "passes", "0/1", "1/1"):
             assert shown in text, shown
+
+
+def test_a_later_minibatch_score_cannot_replace_the_val_result_the_optimizer_recorded(tmp_path: Path) -> None:
+    """A val case that is also a train case is scored again in GEPA's minibatches: the trace is
+    the result whose score GEPA recorded on val, not the latest or the best; without GEPA's
+    per-case scores, the latest. A torn last line (a kill mid-write) is skipped."""
+    from harness.metric import CaseResult
+
+    where = tmp_path / "candidates" / "k1"
+    where.mkdir(parents=True)
+    (where / "candidate.json").write_text(json.dumps({"key": "k1", "program": PROGRAM, "prompts": {}}))
+    lines = [
+        CaseResult("s", "c1", 0.1, "val: does not compile", False, False, tier="does-not-compile"),
+        CaseResult("s", "c4", 0.9, "val", True, True, tier="passes"),
+        CaseResult("s", "c1", 1.0, "minibatch, later: passes", True, True, tier="passes"),
+    ]
+    text = "".join(json.dumps(r.to_dict()) + "\n" for r in lines) + '{"suite": "s", "case": "c4", "sco'
+    (where / "results.jsonl").write_text(text)
+    recorded = read_trail(tmp_path, "k1", {"c1": 0.1, "c4": 0.9})
+    assert recorded is not None
+    assert [(r.case, r.score) for r in recorded.results] == [("c1", 0.1), ("c4", 0.9)]
+    latest = read_trail(tmp_path, "k1")
+    assert latest is not None and [(r.case, r.score) for r in latest.results] == [("c1", 1.0), ("c4", 0.9)]
+    assert read_trail(tmp_path, "unknown") is None
