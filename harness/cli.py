@@ -770,7 +770,27 @@ def _log_optimization(
             + ", ".join(f"{role} {run}" for role, run in ids.items()),
             file=sys.stderr,
         )
+    if ids.get("baseline") and ids.get("optimized"):
+        _print_compare_links(ids["baseline"], ids["optimized"], args.mlflow_uri)
     return {role: e["prompts"] for role, e in logged.items()}
+
+
+def _print_compare_links(baseline: str, optimized: str, uri: str | None) -> None:
+    """The MLflow UI's case-by-case comparison of the optimised run against the baseline's (on
+    the tracking server when the runs are on one, else where `cairo-evals ui` serves)."""
+    from .tracking import compare_links, default_uri
+
+    where = uri or default_uri()
+    try:
+        if where.startswith(("http://", "https://")):
+            links = compare_links(baseline, optimized, uri, where)
+        else:
+            links = compare_links(baseline, optimized, uri)
+    except Exception as e:
+        print(f"MLflow comparison unavailable: {type(e).__name__}: {e}", file=sys.stderr)
+        return
+    for link in links:
+        print(f"MLflow comparison (baseline vs optimized, case by case; cairo-evals ui): {link}")
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import asyncio
 import math
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -355,8 +357,15 @@ def case_example(case: Case, scoring: Scoring) -> dspy.Example:
     return dspy.Example(query=case.query, case=case, scoring=scoring).with_inputs("query")
 
 
-def make_metric(scorer: Scorer, answer_field: str = "answer") -> Any:
-    """The harness's score as a DSPy metric, usable by dspy.Evaluate and dspy.GEPA unchanged."""
+def make_metric(
+    scorer: Scorer, answer_field: str = "answer", observe: Callable[..., None] | None = None
+) -> Any:
+    """The harness's score as a DSPy metric, usable by dspy.Evaluate and dspy.GEPA unchanged.
+
+    Args:
+        observe: called after each scoring as `observe(gold, pred, trace, result, started_ns)`
+            with the full `CaseResult` (the optimizer's candidate trail, `harness.optimize`).
+    """
 
     def metric(
         gold: dspy.Example,
@@ -365,7 +374,10 @@ def make_metric(scorer: Scorer, answer_field: str = "answer") -> Any:
         pred_name: str | None = None,
         pred_trace: Any = None,
     ) -> dspy.Prediction:
+        started = time.time_ns()
         result = scorer.score(gold.case, getattr(pred, answer_field, None), gold.scoring)
+        if observe is not None:
+            observe(gold, pred, trace, result, started)
         return dspy.Prediction(score=result.score, feedback=result.feedback)
 
     return metric

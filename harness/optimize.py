@@ -17,6 +17,12 @@ then measure the baseline and the optimised program on the held-out test cases.
   once the optimizer finished, and the two evaluation runs `<id>-baseline` and
   `<id>-optimized` (ordinary runs: each finished case is on disk at once). Resuming the same
   id skips whatever is done.
+- **Every candidate's val evaluation is kept** as the optimizer goes (`CandidateTrail`):
+  `candidates/<key>/` per candidate (`<key>` a hash of its predictors' instructions and demos)
+  holds `candidate.json` (the instructions and the prompts as DSPy renders them),
+  `results.jsonl` (a `CaseResult` per val case it was scored on) and `spans.jsonl` (what the
+  program did for each, as in a run folder). `optimizer.json` names each candidate's key, so the
+  tracking stage logs each candidate as a run with its prompt version and a trace per val case.
 
 The LMs: the program's (`lm`, else the suite's) must be live or built by code (`py:`): a
 `replay:` recording only knows the prompts it recorded, and an optimizer changes them. The
@@ -25,21 +31,28 @@ reflection LM (GEPA) or prompt model (MIPROv2) defaults to the program's.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import logging
+import os
+import threading
 import time
 import types
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import dspy
+from dspy.teleprompt.bootstrap_trace import FailedPrediction
 
+from . import spans
 from .cairo import Compiler
 from .endpoint import with_defaults
 from .judge import make_judge
 from .lm import make_lm
-from .metric import Scorer, case_example, make_metric
+from .metric import CaseResult, Scorer, case_example, make_metric
 from .program import Program, load_program
 from .runner import (
     DEFAULT_PROGRAM,
@@ -51,6 +64,10 @@ from .runner import (
     resolve_lm_spec,
 )
 from .suite import Case, Suite, load_suite
+from .transient import describe as describe_error
+from .transient import is_transient
+
+log = logging.getLogger(__name__)
 
 OPTIMIZERS = ("gepa", "miprov2")
 BUDGETS = ("light", "medium", "heavy")
@@ -109,7 +126,9 @@ class Outcome:
     seed_val_score: float | None  # the unchanged program on the val cases, as the optimizer scored it
     best_val_score: float | None  # the chosen program on the val cases
     metric_calls: int | None
-    candidates: list[dict[str, Any]]  # each: index, val_score, instructions by predictor
+    # each: index, val_score, instructions by predictor, key (its `candidates/<key>/` trail);
+    # GEPA's also parents and val_scores (case id → score), MIPROv2's params
+    candidates: list[dict[str, Any]]
     changed: list[str]  # predictors whose instructions or demos differ from the baseline
     wall_s: float
 
@@ -194,6 +213,230 @@ def predictor_state(module: dspy.Module) -> dict[str, dict[str, Any]]:
         name: {"instructions": p.signature.instructions, "demos": len(getattr(p, "demos", None) or [])}
         for name, p in module.named_predictors()
     }
+
+
+def candidate_key(module: dspy.Module) -> str:
+    """What tells candidates apart: a hash of each tunable predictor's instructions and demos."""
+    state = [
+        (name, p.signature.instructions, [getattr(d, "toDict", lambda d=d: d)() for d in p.demos or []])
+        for name, p in module.named_predictors()
+    ]
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+CANDIDATES = "candidates"
+_MARK = "_cairo_evals_candidate"  # on a prediction: (candidate folder, case, spans) for the metric
+
+
+class CandidateTrail:
+    """Records each candidate's val evaluations while the optimizer runs, on disk at once.
+
+    `watch(module)` makes every call of the program on a val case (and of the copies an
+    optimizer makes of it: each candidate is one) record its spans; the metric's `observe` hook
+    then writes the case's `CaseResult` and spans under `<folder>/candidates/<key>/`. Only
+    evaluations count: the metric called without a `trace` (`dspy.Evaluate`, which MIPROv2
+    scores on val with, and GEPA's evaluations, whose program returns `(prediction, trace)`);
+    bootstrapping demos (MIPROv2) and GEPA's feedback for reflection pass a trace. A program
+    that raised is written from the call itself (the optimizer scores it 0). Which result of a
+    case scored twice for one candidate is its val result: see `read_trail`.
+
+    Args:
+        folder: the optimisation's folder.
+        program_name: the program's name (the prompts' names derive from it).
+        answer_field: the output field holding the answer.
+        val: the val cases.
+    """
+
+    def __init__(self, folder: Path, program_name: str, answer_field: str, val: Sequence[Case]) -> None:
+        self.root = folder / CANDIDATES
+        self.program_name = program_name
+        self.answer_field = answer_field
+        self.by_query = {c.query: c for c in reversed(val)}  # the first case wins a shared query
+        self._known: set[str] = set()
+        self._lock = threading.Lock()
+
+    def watch(self, module: dspy.Module) -> None:
+        """Record the calls of `module` and its copies (its class becomes a subclass whose
+        `__call__` records; put the class back after the optimizer)."""
+        base, trail = type(module), self
+
+        def __call__(self: dspy.Module, *args: Any, **kwargs: Any) -> Any:
+            return trail.call(self, lambda: base.__call__(self, *args, **kwargs), kwargs)
+
+        def body(ns: dict[str, Any]) -> None:
+            ns.update(__call__=__call__, __module__=base.__module__)
+
+        module.__class__ = types.new_class(base.__name__, (base,), exec_body=body)
+
+    def _candidate(self, program: dspy.Module) -> Path:
+        """The candidate's folder, with its `candidate.json` written the first time it is seen."""
+        key = candidate_key(program)
+        folder = self.root / key
+        with self._lock:
+            if key not in self._known:
+                from .prompts import render_prompts
+
+                self._known.add(key)
+                folder.mkdir(parents=True, exist_ok=True)
+                meta = folder / "candidate.json"
+                if not meta.is_file():
+                    data = {
+                        "key": key,
+                        "program": self.program_name,
+                        "predictors": predictor_state(program),
+                        "prompts": render_prompts(program),
+                    }
+                    tmp = meta.with_suffix(".tmp")
+                    tmp.write_text(json.dumps(data, indent=2, default=str))
+                    tmp.replace(meta)
+        return folder
+
+    def call(self, program: dspy.Module, run: Any, inputs: dict[str, Any]) -> Any:
+        case = self.by_query.get(inputs.get("query"))  # type: ignore[arg-type]
+        if case is None:  # a train case: not part of any val score
+            return run()
+        folder = self._candidate(program)
+        with spans.recording() as recorded:
+            assert recorded is not None
+            start = time.monotonic()
+            try:
+                with spans.span(self.program_name, "AGENT", {"query": case.query}) as s:
+                    pred = run()
+                    # GEPA's trace-capturing evaluation patches `forward` to return (pred, trace)
+                    answered = pred[0] if isinstance(pred, tuple) and pred else pred
+                    s.set_outputs({"answer": getattr(answered, self.answer_field, None)})
+            except Exception as e:
+                text = describe_error(e)
+                fault = is_transient(e)
+                failed = CaseResult(
+                    suite=case.suite,
+                    case=case.id,
+                    score=0.0,
+                    feedback=f"not scored: harness fault: {text}" if fault else f"the program failed: {text}",
+                    passed=False,
+                    compiled=False,
+                    error=None if fault else text,
+                    status="error" if fault else "ok",
+                    fault=text if fault else None,
+                    duration_s=round(time.monotonic() - start, 3),
+                )
+                self._write(folder, failed, recorded)
+                raise
+        if isinstance(answered, FailedPrediction):  # GEPA scores an unparsable reply without the metric
+            reply = str(answered.completion_text or "")
+            self._write(
+                folder,
+                CaseResult(
+                    suite=case.suite,
+                    case=case.id,
+                    score=float(answered.format_reward or 0.0),
+                    feedback=f"the program failed: its reply could not be parsed: {reply[:2000]}",
+                    passed=False,
+                    compiled=False,
+                    error="its reply could not be parsed",
+                    answer=reply,
+                    duration_s=round(time.monotonic() - start, 3),
+                ),
+                recorded,
+            )
+            return pred
+        with contextlib.suppress(AttributeError, TypeError):  # else its case goes unrecorded
+            setattr(answered, _MARK, (folder, case, recorded, start))
+        return pred
+
+    def observe(self, gold: dspy.Example, pred: Any, trace: Any, result: CaseResult, started_ns: int) -> None:
+        """The metric's hook: write a val evaluation's result with its spans."""
+        mark = getattr(pred, "__dict__", {}).pop(_MARK, None)
+        if mark is None or trace is not None:  # not through `call`, or a bootstrap/reflection run
+            return
+        folder, case, recorded, start = mark
+        if case.id != result.case:
+            return
+        recorded.spans.append(spans.SpanRecord("score", "EVALUATOR", started_ns, time.time_ns()))
+        tokens = sum(
+            int((s.attributes.get("usage") or {}).get("total_tokens") or 0)
+            for s in recorded.spans
+            if s.kind == "CHAT_MODEL"
+        )
+        answer = getattr(pred, self.answer_field, None)
+        self._write(
+            folder,
+            replace(
+                result,
+                answer=answer if isinstance(answer, str) else None,
+                tokens=tokens,
+                duration_s=round(time.monotonic() - start, 3),
+            ),
+            recorded,
+        )
+
+    @staticmethod
+    def _write(folder: Path, result: CaseResult, recorded: spans.Recording) -> None:
+        """The spans, then the result (the result line is what counts a case as recorded)."""
+        spans.append_case(folder / spans.SPANS_FILE, result, recorded)
+        line = (json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n").encode()
+        try:
+            fd = os.open(folder / "results.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                while line:
+                    line = line[os.write(fd, line) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:  # the optimizer goes on; only this candidate's trace will lack the case
+            log.warning("could not save candidate result %s to %s: %s", result.case, folder, e)
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    """One candidate's val evaluation as the trail kept it."""
+
+    key: str
+    folder: Path
+    program: str
+    predictors: dict[str, Any]
+    prompts: dict[str, list[dict[str, str]]]
+    results: list[CaseResult]  # one per val case (see `read_trail`)
+
+
+def read_trail(folder: Path, key: str, scores: dict[str, float] | None = None) -> CandidateRecord | None:
+    """The candidate `key`'s record under optimisation folder `folder`; None when none was kept
+    (an optimisation from before the trail, or a candidate never scored on val).
+
+    A case scored more than once for the candidate (val cases that are train cases too are
+    also scored in GEPA's minibatches) is its last result whose score is the one the optimizer
+    recorded for it on val (`scores`: case id → score, GEPA's), else its last result."""
+    where = Path(folder) / CANDIDATES / key
+    try:
+        meta = json.loads((where / "candidate.json").read_text())
+    except (OSError, ValueError):
+        return None
+    last: dict[tuple[str, str, int], CaseResult] = {}
+    path = where / "results.jsonl"
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.is_file() else []
+    for line in lines:
+        try:
+            r = CaseResult.from_dict(json.loads(line))
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn last line
+        k = (r.suite, r.case, r.sample)
+        wanted = (scores or {}).get(r.case)
+        earlier = last.get(k)
+        if (
+            earlier is None
+            or wanted is None
+            or round(r.score, 4) == wanted
+            or round(earlier.score, 4) != wanted
+        ):
+            last[k] = r
+    return CandidateRecord(
+        key=key,
+        folder=where,
+        program=str(meta.get("program") or ""),
+        predictors=meta.get("predictors") or {},
+        prompts=meta.get("prompts") or {},
+        results=list(last.values()),
+    )
 
 
 class Optimization:
@@ -299,11 +542,15 @@ class Optimization:
         assert student is not None
         if hasattr(type(student), "aforward"):  # optimizers call programs synchronously
             dspy.syncify(student, in_place=True)
-        original = restrict(student, self.opts.predictors) if self.opts.predictors else type(student)
+        original = type(student)
+        if self.opts.predictors:
+            restrict(student, self.opts.predictors)
+        trail = CandidateTrail(self.folder, self.program.name, self.opts.answer_field, self.splits.val)
+        trail.watch(student)
         start = time.monotonic()
         with Compiler(self.opts.compiler or self.suite.compiler, cache=self.opts.compile_cache) as compiler:  # type: ignore[arg-type]
             metric = make_metric(
-                Scorer(compiler, self.judge, self.suite.dependencies), self.opts.answer_field
+                Scorer(compiler, self.judge, self.suite.dependencies), self.opts.answer_field, trail.observe
             )
             train = [case_example(c, self.suite.scoring) for c in self.splits.train]
             val = [case_example(c, self.suite.scoring) for c in self.splits.val]
@@ -354,6 +601,10 @@ class Optimization:
                 "val_score": round(float(score), 4),
                 "parents": details.parents[i],
                 "instructions": {n: p.signature.instructions for n, p in cand.named_predictors()},
+                "key": candidate_key(cand),
+                "val_scores": {
+                    val[int(j)].case.id: round(float(x), 4) for j, x in details.val_subscores[i].items()
+                },
             }
             for i, (cand, score) in enumerate(
                 zip(details.candidates, details.val_aggregate_scores, strict=True)
@@ -397,6 +648,7 @@ class Optimization:
         best = round(optimized.score / 100, 4) if getattr(optimized, "score", None) is not None else None
         candidates = [
             {"index": i, "val_score": score, "params": t.get("full_eval_program_params")}
+            | _program_fields(t.get("full_eval_program"))
             for i, score, t in full
         ]
         for attr in (
@@ -409,6 +661,16 @@ class Optimization:
         ):
             optimized.__dict__.pop(attr, None)
         return optimized, seed, best, None, _jsonable(candidates)  # MIPROv2 does not count metric calls
+
+
+def _program_fields(program: Any) -> dict[str, Any]:
+    """A MIPROv2 trial's program: its instructions by predictor and its candidate key."""
+    if not isinstance(program, dspy.Module):
+        return {}
+    return {
+        "instructions": {n: p.signature.instructions for n, p in program.named_predictors()},
+        "key": candidate_key(program),
+    }
 
 
 def _jsonable(value: Any) -> Any:

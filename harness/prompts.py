@@ -63,18 +63,14 @@ def _client(uri: str | None) -> Any:
     return client_for(uri)
 
 
-def _latest_template(client: Any, name: str) -> tuple[int, Any] | None:
-    """(version, template) of the newest version of `name`, or None when it has none."""
+def _versions(client: Any, name: str) -> list[Any]:
+    """Every version of prompt `name`, oldest first (none when it is not registered)."""
     try:
         if client.get_prompt(name) is None:
-            return None
+            return []
     except Exception:  # some stores raise "not found"
-        return None
-    versions = list(client.search_prompt_versions(name, max_results=1000))
-    if not versions:
-        return None
-    newest = max(versions, key=lambda v: int(v.version))
-    return int(newest.version), newest.template
+        return []
+    return sorted(client.search_prompt_versions(name, max_results=1000), key=lambda v: int(v.version))
 
 
 def register_prompts(program_name: str, module: dspy.Module, uri: str | None = None) -> dict[str, int]:
@@ -84,19 +80,34 @@ def register_prompts(program_name: str, module: dspy.Module, uri: str | None = N
     Raises whatever MLflow raises (an unreachable server, a bad URI): `tracking.log_run`
     catches it, so a run's logging never fails the run.
     """
+    return register_rendered(program_name, render_prompts(module), uri)
+
+
+def register_rendered(
+    program_name: str,
+    rendered: dict[str, list[dict[str, str]]],
+    uri: str | None = None,
+    reuse_any: bool = False,
+    tags: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """Register rendered prompts (`render_prompts`'s {predictor: messages}) as
+    `<program>.<predictor>`: a new version unless the latest version (with `reuse_any`, any
+    version: an optimizer's candidate that is the baseline's prompt is that version) has the
+    same messages. Returns {prompt name: version}."""
     client = _client(uri)
     versions: dict[str, int] = {}
-    for predictor, messages in render_prompts(module).items():
+    for predictor, messages in rendered.items():
         name = prompt_name(program_name, predictor)
-        latest = _latest_template(client, name)
-        if latest is not None and latest[1] == messages:
-            versions[name] = latest[0]
+        known = _versions(client, name)
+        same = [v for v in (known if reuse_any else known[-1:]) if v.template == messages]
+        if same:
+            versions[name] = int(same[0].version)
             continue
         created = client.register_prompt(
             name,
             messages,
             commit_message=f"{program_name}: {predictor} as rendered by dspy {ADAPTER}",
-            tags={"cairo_evals.program": program_name, "cairo_evals.predictor": predictor},
+            tags={"cairo_evals.program": program_name, "cairo_evals.predictor": predictor} | (tags or {}),
         )
         versions[name] = int(created.version)
         log.info("registered prompt %s version %s", name, created.version)

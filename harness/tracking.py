@@ -437,7 +437,9 @@ def log_optimization(
     (`runs`: role → what `log_run` takes) and one for the optimizer (`params`, `metrics`, the
     files of `folder`). All carry `cairo_evals.optimize_id`; `cairo_evals.role` tells them apart;
     the optimizer run also names the others (`cairo_evals.<role>_run`) and carries the optimised
-    prompts' versions (`prompt.<name>`) and the baseline's (`baseline_prompt.<name>`).
+    prompts' versions (`prompt.<name>`) and the baseline's (`baseline_prompt.<name>`). Nested
+    under it, one evaluation run per candidate the optimizer scored on val (`_log_candidates`):
+    its prompt version and a trace per val case.
 
     Returns role → {"run": MLflow run id or None, "prompts": {name: version}}; failures are
     warnings, as for `log_run`.
@@ -482,7 +484,10 @@ def log_optimization(
             for path in sorted(log_dir.glob("*")) if log_dir.is_dir() else []:
                 if path.is_file() and path.suffix in (".json", ".html", ".txt"):
                     client.log_artifact(run.info.run_id, str(path), log_dir.name)
-        _log_candidates(client, exp_id, run.info.run_id, link, folder / "optimizer.json")
+        evaluated = next(
+            (v.suite for _, vs, _, _ in runs.values() for v in vs if v.suite.name == suite), None
+        )
+        _log_candidates(client, exp_id, run.info.run_id, link, folder, evaluated, uri)
         client.set_terminated(run.info.run_id)
         logged["optimizer"] = {
             "run": run.info.run_id,
@@ -493,18 +498,48 @@ def log_optimization(
     return logged
 
 
-def _log_candidates(client: Any, exp_id: str, parent: str, link: dict[str, str], outcome: Path) -> None:
+def _log_candidates(
+    client: Any,
+    exp_id: str,
+    parent: str,
+    link: dict[str, str],
+    folder: Path,
+    suite: Suite | None,
+    uri: str | None,
+) -> None:
     """One nested run per candidate the optimizer scored on the val cases: its val score, its
-    parents (GEPA) and each predictor's instructions (or MIPROv2's chosen params)."""
+    parents (GEPA) and each predictor's instructions (or MIPROv2's chosen params); and, from the
+    optimisation's candidate trail (`harness.optimize.CandidateTrail`), its prompts registered as
+    versions linked to the run (`prompt.<name>` tags; a candidate with the baseline's prompt is
+    the baseline's version), a trace per val case with the run's assessments, and the
+    per-case table. A candidate whose part fails to log is a warning; the others are logged."""
+    from .optimize import read_trail
+    from .prompts import prompt_tags, register_rendered
+
     try:
-        candidates = json.loads(outcome.read_text()).get("candidates") or []
+        candidates = json.loads((folder / "optimizer.json").read_text()).get("candidates") or []
     except (OSError, ValueError, AttributeError):
         return
+    order = {c.id: i for i, c in enumerate(suite.cases)} if suite is not None else {}
     for c in candidates:
         if not isinstance(c, dict):
             continue
         tags = link | {"cairo_evals.role": "candidate", "mlflow.parentRunId": parent}
         tags["cairo_evals.candidate"] = str(c.get("index"))
+        record = read_trail(folder, str(c["key"]), c.get("val_scores")) if c.get("key") else None
+        versions: dict[str, int] = {}
+        if record is not None:
+            tags["cairo_evals.candidate_key"] = record.key
+            try:
+                versions = register_rendered(record.program, record.prompts, uri, reuse_any=True)
+            except Exception as e:  # a server without a prompt registry: the rest is still logged
+                log.warning(
+                    "MLflow: candidate %s's prompts not registered: %s: %s",
+                    c.get("index"),
+                    type(e).__name__,
+                    e,
+                )
+            tags |= prompt_tags(versions)
         score = c.get("val_score")
         name = f"candidate {c.get('index')} · val {score}"
         child = client.create_run(exp_id, tags=tags, run_name=name).info.run_id
@@ -514,7 +549,16 @@ def _log_candidates(client: Any, exp_id: str, parent: str, link: dict[str, str],
         if c.get("params") is not None:
             params["params"] = json.dumps(c["params"], default=str)
         metrics = {"val_score": float(score)} if isinstance(score, (int, float)) else {}
+        if record is not None:
+            metrics["val_cases"] = float(len(record.results))
         _log_values(client, child, params, metrics, {})
+        if record is not None and record.results and suite is not None:
+            results = sorted(record.results, key=lambda r: order.get(r.case, len(order)))
+            try:
+                _log_suite_artifacts(client, child, results)
+            except Exception as e:
+                log.warning("MLflow: candidate %s's case table not logged: %s", c.get("index"), e)
+            _evaluation(client, exp_id, child, results, suite, record.folder, versions)
         client.set_terminated(child)
 
 
