@@ -361,6 +361,40 @@ OWNED_EXPECTED = {
 OWNED_TESTS_BROKEN = OWNED_TESTS.replace("assert_eq!(deploy().get(), 0);", "assert_eq!(deploy().value(), 0);")
 
 
+# A program's tests under snforge (recorded live): a pass, failures with a short string, an
+# `assert_eq!` and a felt tuple as panic data, an ignored test; then a test that does not compile
+# (a semantic error and an unused variable's warning) and a #[test] with parameters (a plugin error).
+SNF_MIXED_TESTS = """\
+#[test]
+fn passes() {
+    assert(fib(16) == 987, 'it works!');
+}
+
+#[test]
+fn fails_with_a_short_string() {
+    assert(fib(2) == 2, 'fib(2) is 1');
+}
+
+#[test]
+fn fails_with_assert_eq() {
+    assert_eq!(fib(3), 3);
+}
+
+#[test]
+fn fails_with_a_tuple() {
+    panic(array!['aaa', 0x8000, 123]);
+}
+
+#[test]
+#[ignore]
+fn ignored() {
+    assert(false, 'never runs');
+}
+"""
+SNF_SEMANTIC_TESTS = "#[test]\nfn t() {\n    let y = x;\n}\n"
+SNF_FUZZ_TESTS = "#[test]\nfn no_attribute(arg: felt252) {\n    assert(1 == 1, '');\n}\n"
+
+
 # Named as the upstream package's tests (tests/test_simple.cairo of snforge's simple_package), so
 # the recorded output's `map:` line turns their paths into this case's.
 SIMPLE_TESTS = """\
@@ -593,7 +627,7 @@ def test_recorded_cairo_test_build_error(tmp_path: Path, version: str) -> None:
     )
 
 
-@pytest.mark.parametrize("version", ["0.49.0", "0.63.0"])
+@pytest.mark.parametrize("version", ["0.63.0"])
 def test_recorded_snforge_pass_fail_ignore(version: str) -> None:
     header, stdout, _ = recorded(f"snforge_simple_package_{version}.txt", PKG="/p")
     report = parse_snforge(stdout)
@@ -607,7 +641,7 @@ def test_recorded_snforge_pass_fail_ignore(version: str) -> None:
     assert report.outcomes["simple_package::tests::ignored_test"].status == "ignored"
 
 
-@pytest.mark.parametrize(("version", "passed", "failed"), [("0.49.0", 5, 9), ("0.63.0", 7, 11)])
+@pytest.mark.parametrize(("version", "passed", "failed"), [("0.63.0", 7, 11)])
 def test_recorded_snforge_should_panic(version: str, passed: int, failed: int) -> None:
     _, stdout, _ = recorded(f"snforge_should_panic_{version}.txt")
     report = parse_snforge(stdout)
@@ -624,20 +658,7 @@ def test_recorded_snforge_should_panic(version: str, passed: int, failed: int) -
     assert report.outcomes[prefix + "should_panic_no_data"].status == "passed"
 
 
-def test_recorded_snforge_panic_data_is_decoded() -> None:
-    _, stdout, _ = recorded("snforge_panic_decoding_0.49.0.txt")
-    report = parse_snforge(stdout)
-    msg = {name.rsplit("::", 1)[1]: o.message for name, o in report.outcomes.items() if o.status == "failed"}
-    assert msg["test_panic_decoding2"] == "0x80"
-    assert msg["test_assert"] == "assertion failed: `x`."
-    assert msg["test_assert_eq"] == "assertion `x == y` failed.\nx: 5\ny: 6"
-    assert msg["test_assert_message"] == "Another identifiable and meaningful error message"
-    # a tuple with values that are not short strings is kept whole
-    assert msg["test_panic_decoding"].startswith("(0x7b ('{'), 0x616161 ('aaa'), 0x8000")
-    assert report.summary == (2, 6)
-
-
-@pytest.mark.parametrize("version", ["0.49.0", "0.63.0"])
+@pytest.mark.parametrize("version", ["0.63.0"])
 def test_recorded_snforge_tests_that_do_not_compile(tmp_path: Path, version: str) -> None:
     sealed = seal(COUNTER, FUZZ_TESTS)
     where = Where(tmp_path, sealed)
@@ -651,25 +672,6 @@ def test_recorded_snforge_tests_that_do_not_compile(tmp_path: Path, version: str
     assert (err.file, err.line, err.col) == ("tests.cairo", 1, 1)
     assert err.message.startswith("Plugin diagnostic: #[test] function with parameters must have #[fuzzer]")
     assert "[ERROR] Failed to build test artifacts with Scarb" in out.text
-
-
-def test_recorded_snforge_semantic_error_and_warning_in_tests(tmp_path: Path) -> None:
-    tests = "use snforge_std::declare;\n" + "\n" * 17 + "#[test]\nfn t() {\n    let y = x;\n}\n"
-    sealed = seal(COUNTER, tests)
-    marker_line = sealed.source[: sealed.source.index(sealed.marker or "")].count("\n") + 1
-    _, stdout, _ = recorded(
-        "snforge_semantic_error_0.49.0.txt", PKG=str(tmp_path), **{"TESTS:21": str(marker_line + 21)}
-    )
-    out = parse_build_output(stdout, "", Where(tmp_path, sealed))
-    err, warn = out.diagnostics
-    assert (err.severity, err.code, err.file, err.line, err.col) == ("error", "E0006", "tests.cairo", 21, 13)
-    assert (warn.severity, warn.code, warn.file, warn.line, warn.col) == (
-        "warning",
-        "E0001",
-        "tests.cairo",
-        21,
-        9,
-    )
 
 
 @pytest.mark.parametrize(
@@ -937,7 +939,11 @@ def test_recorded_warning_is_not_a_failure(stand_in: StandIn) -> None:
 
 
 def test_recorded_snforge_run(stand_in: StandIn) -> None:
-    stand_in.plan(build=BUILD_OK, snforge={"fixture": "snforge_simple_package_0.49.0.txt"})
+    stand_in.plan(
+        snforge__version={"fixture": "version_snforge_0.63.0.txt"},
+        build=BUILD_OK,
+        snforge={"fixture": "snforge_simple_package_0.63.0.txt"},
+    )
     backend = stand_in.backend()
     result = backend.compile(CompileRequest(COUNTER, "contract", tests=SIMPLE_TESTS))
 
@@ -950,14 +956,14 @@ def test_recorded_snforge_run(stand_in: StandIn) -> None:
         TestFailure("test_simple::test_another_failing", "failing check"),
     )
     assert dict(tests.gas)["test_simple::test_two"] == 40000
-    assert any("tests run with snforge 0.49.0" in n for n in result.notes)
+    assert any("tests run with snforge 0.63.0" in n for n in result.notes)
 
     (run,) = stand_in.calls("snforge")
     assert run["argv"][0] == "test" and run["argv"][1].startswith("cairo_evals_")
     assert run["env"]["SCARB"] == shutil.which("scarb") and run["env"]["SCARB_OFFLINE"] == "true"
     manifest = run["manifest"]
     for line in (
-        'snforge_std = "0.49.0"',
+        'snforge_std = "0.63.0"',
         'allow-prebuilt-plugins = ["snforge_std"]',
         'test = "snforge test"',
         'starknet = "2.12.1"',
@@ -965,7 +971,7 @@ def test_recorded_snforge_run(stand_in: StandIn) -> None:
     ):
         assert line in manifest
     assert "cairo_test" not in manifest
-    assert backend.toolchain()["snforge"] == "0.49.0"
+    assert backend.toolchain()["snforge"] == "0.63.0"
 
 
 def test_recorded_snforge_should_panic_run(stand_in: StandIn) -> None:
@@ -1088,6 +1094,87 @@ def test_recorded_real_scarb_out_of_memory_is_a_fault(stand_in: StandIn) -> None
     stand_in.plan(build={"fixture": "recorded_scarb_2.16.0_out_of_memory_build.txt"})
     result = stand_in.backend().compile(CompileRequest(UNUSED, "program"))
     assert result.status == "crash" and result.fault and result.diagnostics[0].code == "memory"
+
+
+# -- what a live snforge 0.49.0 printed (recorded here, replayed) -------------------------------------
+
+
+def _replay_live_snforge(stand_in: StandIn, scenario: str, req: CompileRequest) -> Any:
+    stand_in.plan(
+        scarb__version={"fixture": "recorded_scarb_2.16.0_version.txt"},
+        snforge__version={"fixture": "recorded_snforge_0.49.0_version.txt"},
+        build={"fixture": REAL.format(scenario, "build")},
+        snforge={"fixture": REAL.format(scenario, "snforge")},
+    )
+    return stand_in.backend(test_runner="snforge").compile(req)
+
+
+OWNED_VARIANTS = {
+    "pass": OWNED,
+    "no_assert": OWNED_NO_ASSERT,
+    "flipped": OWNED_FLIPPED,
+    "no_event": OWNED_NO_EVENT,
+}
+
+
+@pytest.mark.parametrize("variant", list(OWNED_VARIANTS))
+def test_recorded_live_snforge_deploy_cheatcode_events_and_should_panic(
+    stand_in: StandIn, variant: str
+) -> None:
+    """The OwnedCounter the snforge way (declare + deploy with a constructor argument, a cheated
+    caller, spy_events, should_panic with felt and ByteArray data), and its three wrong variants:
+    the harness reads what snforge 0.49.0 printed as snforge counted it."""
+    req = CompileRequest(OWNED_VARIANTS[variant], "contract", tests=OWNED_TESTS)
+    result = _replay_live_snforge(stand_in, f"snforge_{variant}", req)
+    assert result.status == "ok" and result.ok and result.tests is not None
+    expected = OWNED_EXPECTED["golden" if variant == "pass" else variant]
+    assert (result.tests.passed, result.tests.failed) == expected
+    assert "snforge 0.49.0" in result.backend_version
+    failures = dict((f.name, f.message) for f in result.tests.failures)
+    if variant == "pass":
+        assert dict(result.tests.gas)["the_owner_increases"] == 575360
+    if variant == "no_assert":  # the should_panic with a felt that no longer panics
+        assert failures["a_stranger_cannot_increase"].startswith("Expected to panic, but no panic occurred")
+    if variant == "flipped":  # the owner is refused; the ByteArray should_panic sees the felt instead
+        assert failures["the_owner_increases"] == "not the owner"
+        refused = failures["zero_is_refused"]
+        assert refused.startswith("Incorrect panic data") and "(amount must be positive)" in refused
+    if variant == "no_event":  # spy_events
+        assert failures["increase_emits_increased"].startswith(
+            "Event with matching data and keys was not emitted"
+        )
+
+
+def test_recorded_live_snforge_pass_fail_ignore_and_panic_data(stand_in: StandIn) -> None:
+    result = _replay_live_snforge(
+        stand_in, "snforge_mixed", CompileRequest(FIB, "program", tests=SNF_MIXED_TESTS)
+    )
+    assert result.ok and result.tests is not None
+    assert (result.tests.passed, result.tests.failed) == (1, 3)  # the ignored test is not the case's
+    assert dict((f.name, f.message) for f in result.tests.failures) == {
+        "fails_with_a_short_string": "fib(2) is 1",
+        "fails_with_assert_eq": "assertion `fib(3) == 3` failed.\nfib(3): 2\n3: 3",
+        "fails_with_a_tuple": "(0x616161 ('aaa'), 0x8000, 0x7b ('{'))",
+    }
+    assert result.tests.gas == (("passes", 80000),)
+
+
+@pytest.mark.parametrize(
+    ("scenario", "tests", "where", "code"),
+    [
+        ("snforge_tests_error", OWNED_TESTS_BROKEN, ("tests.cairo", 19, 25), "E0002"),
+        ("snforge_semantic_error", SNF_SEMANTIC_TESTS, ("tests.cairo", 3, 13), "E0006"),
+        ("snforge_fuzz_error", SNF_FUZZ_TESTS, ("tests.cairo", 1, 1), "E2200"),
+    ],
+)
+def test_recorded_live_snforge_tests_that_do_not_compile(
+    stand_in: StandIn, scenario: str, tests: str, where: tuple[str, int, int], code: str
+) -> None:
+    kind, answer = ("contract", OWNED) if scenario == "snforge_tests_error" else ("program", FIB)
+    result = _replay_live_snforge(stand_in, scenario, CompileRequest(answer, kind, tests=tests))
+    assert result.status == "ok" and result.ok and result.tests is not None and not result.tests.bound
+    errors = [d for d in result.errors if d.code == code]
+    assert errors and (errors[0].file, errors[0].line, errors[0].col) == where, result.errors
 
 
 # -- choosing the test runner -------------------------------------------------------------------------
@@ -1509,7 +1596,7 @@ def test_stand_in_snforge_warnings_become_notes(stand_in: StandIn) -> None:
         "[WARNING] Package snforge_std version does not meet the recommended version requirement ^0.49.0\n"
     )
     stand_in.plan(
-        build=BUILD_OK, snforge={"fixture": "snforge_simple_package_0.49.0.txt", "stdout_text": warning}
+        build=BUILD_OK, snforge={"fixture": "snforge_simple_package_0.63.0.txt", "stdout_text": warning}
     )
     result = stand_in.backend().compile(CompileRequest(COUNTER, "contract", tests=SIMPLE_TESTS))
     assert any(n.startswith("snforge: Package snforge_std version") for n in result.notes)
