@@ -66,6 +66,7 @@ from .mlstore import (  # the store; re-exported, callers use them from here
     store_lock,
 )
 from .paths import project_root
+from .transient import describe
 
 # The gates, prompts and runner import DSPy: they are imported where they are used, so commands
 # that only need `default_uri` (doctor) stay fast.
@@ -334,6 +335,7 @@ class RunLog:
         self.suite_runs: dict[str, str] = {}  # suite → the MLflow run holding its traces
         self.traced: dict[tuple[str, str, int], str] = {}  # (suite, case, sample) → trace id
         self.failure: BaseException | None = None
+        self.opened = threading.Event()  # set once the thread has opened the store (or failed to)
         self._cases = {k: c for suite in self.suites for k, c in _suite_cases(suite).items()}
         self._queue: queue.SimpleQueue[tuple[CaseResult, list[Any]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
@@ -357,6 +359,8 @@ class RunLog:
         except Exception as e:  # reported by finish, with the hint to log the run later
             self.failure = e
             return
+        finally:
+            self.opened.set()
         done = False
         while not done:
             batch = [self._queue.get()]
@@ -367,11 +371,14 @@ class RunLog:
                     break
             done = batch[-1] is None
             items = [b for b in batch if b is not None]
-            if items:
-                self._write([(r, self._cases.get((r.suite, r.case)), spans) for r, spans in items])
+            failed = self._write([(r, self._cases.get((r.suite, r.case)), spans) for r, spans in items])
+            if failed is not None and not self._warned:
+                log.warning("MLflow: traces not written (tried again at the end): %s", describe(failed))
+                self._warned = True
 
     def _open(self) -> None:
-        """Store, prompts, experiment and the MLflow run(s), tagged as far as known at the start."""
+        """Store, prompts, experiment and the MLflow run(s), tagged as far as known at the start,
+        with the prompt versions they use linked."""
         self.client = client = client_for(self.uri)
         self.versions = self.given_versions | _register_program_prompts(self.programs, self.uri)
         self.commit = git_commit()
@@ -387,6 +394,7 @@ class RunLog:
                 self.exp_id, tags=tags, run_name=run_name(names[0], first, self.versions)
             ).info.run_id
             self.suite_runs = {names[0]: self.top}
+            self._link_prompts(self.top)
             return
         tags = base | {"cairo_evals.suites": ",".join(names)}
         name = run_name(",".join(names), first, self.versions)
@@ -398,6 +406,7 @@ class RunLog:
                 self.exp_id, tags=child_tags, run_name=run_name(suite.name, params, self.versions)
             )
             self.suite_runs[suite.name] = child.info.run_id
+            self._link_prompts(child.info.run_id)
 
     def _base_tags(self) -> dict[str, str]:
         from .prompts import prompt_tags
@@ -405,29 +414,21 @@ class RunLog:
         tags = {"cairo_evals.run_id": self.run_id, "mlflow.source.git.commit": self.commit} | self.tags
         return tags | prompt_tags(self.versions)
 
-    def _write(self, items: Sequence[tuple[CaseResult, Any, list[Any]]]) -> None:
-        """The traces of finished cases, linked to their suite's run; a failure is a warning and
-        leaves those cases to `finish`."""
+    def _write(self, items: Sequence[tuple[CaseResult, Any, list[Any]]]) -> Exception | None:
+        """The traces of finished cases, linked to their suite's run; what the store raised, if
+        it refused them (those cases are left to `finish`)."""
         from .traces import write_traces
 
         todo = [
-            (r, case, spans, self.suite_runs[r.suite])
-            for r, case, spans in items
-            if r.suite in self.suite_runs
+            (r, c, spans, self.suite_runs[r.suite]) for r, c, spans in items if r.suite in self.suite_runs
         ]
         try:
             ids = write_traces(self.client._tracking_client.store, self.exp_id, todo)
         except Exception as e:
-            if not self._warned:
-                log.warning(
-                    "MLflow: traces not written during the run (retried at its end): %s: %s",
-                    type(e).__name__,
-                    e,
-                )
-                self._warned = True
-            return
+            return e
         for (r, *_), trace_id in zip(todo, ids, strict=True):
             self.traced[(r.suite, r.case, r.sample)] = trace_id
+        return None
 
     def _wait(self, seconds: float) -> None:
         if self._thread is None:
@@ -531,32 +532,9 @@ class RunLog:
                         client.set_terminated(run, status="FAILED")
             return None
 
-    def _evaluation(self, run_id: str, results: Sequence[CaseResult], suite: Suite) -> None:
-        """Make the suite's run an evaluation run as `mlflow.genai.evaluate` makes one: a trace per
-        case with its assessments, the prompt versions it used linked. A failure is a warning: the
-        run, its metrics and artifacts are logged already."""
-        from .spans import read_spans
-        from .traces import link_traces
-
+    def _link_prompts(self, run_id: str) -> None:
+        """The prompt versions the run used, linked to it (a failure is a warning)."""
         client = self.client
-        try:
-            missing = [r for r in results if (r.suite, r.case, r.sample) not in self.traced]
-            if missing:  # cases kept from an earlier process, or a batch the store refused
-                recorded = read_spans(self.folder)
-                self._warned = True  # a failure here is the warning below
-                self._write(
-                    [
-                        (r, self._cases.get((r.suite, r.case)), recorded.get((r.suite, r.case, r.sample), []))
-                        for r in missing
-                    ]
-                )
-            ids = [self.traced[k] for k in ((r.suite, r.case, r.sample) for r in results) if k in self.traced]
-            if len(ids) < len(results):
-                raise RuntimeError(f"{len(results) - len(ids)} of {len(results)} traces could not be written")
-            link_traces(client, ids, run_id)
-            log.info("logged %d traces to run %s", len(ids), run_id)
-        except Exception as e:
-            log.warning("MLflow: the traces of %s were not logged: %s: %s", suite.name, type(e).__name__, e)
         # the registry finds the run through MLflow's global tracking URI, not the client's
         from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
@@ -573,6 +551,33 @@ class RunLog:
                         )
                 except Exception as e:
                     log.warning("MLflow: prompt %s v%s not linked to run %s: %s", name, version, run_id, e)
+
+    def _evaluation(self, run_id: str, results: Sequence[CaseResult], suite: Suite) -> None:
+        """Make the suite's run an evaluation run as `mlflow.genai.evaluate` makes one: a trace per
+        case with its assessments (the prompt versions it used were linked by `_open`). A failure
+        is a warning: the run, its metrics and artifacts are logged already."""
+        from .spans import read_spans
+        from .traces import link_traces
+
+        client = self.client
+        try:
+            failed = None
+            missing = [r for r in results if (r.suite, r.case, r.sample) not in self.traced]
+            if missing:  # cases kept from an earlier process, or a batch the store refused
+                recorded = read_spans(self.folder)
+                failed = self._write(
+                    [
+                        (r, self._cases.get((r.suite, r.case)), recorded.get((r.suite, r.case, r.sample), []))
+                        for r in missing
+                    ]
+                )
+            ids = [self.traced[k] for k in ((r.suite, r.case, r.sample) for r in results) if k in self.traced]
+            link_traces(client, ids, run_id)
+            if failed is not None:
+                raise failed
+            log.info("logged %d traces to run %s", len(ids), run_id)
+        except Exception as e:
+            log.warning("MLflow: the traces of %s were not logged: %s: %s", suite.name, type(e).__name__, e)
 
 
 def start_logging(
