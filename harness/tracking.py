@@ -290,6 +290,49 @@ def _suite_cases(suite: Suite) -> dict[tuple[str, str], Any]:
     return {(suite.name, c.id): c for c in suite.cases}
 
 
+def _link_prompts(client: Any, run_id: str, versions: dict[str, int]) -> None:
+    """The prompt versions a run used, linked to it (a failure is a warning)."""
+    # the registry finds the run through MLflow's global tracking URI, not the client's
+    from mlflow.tracking._tracking_service.utils import _use_tracking_uri
+
+    with _use_tracking_uri(client.tracking_uri):
+        for name, version in versions.items():
+            try:
+                client.link_prompt_version_to_run(run_id, f"prompts:/{name}/{version}")
+                # the Prompts page lists a version's runs from this tag
+                tags = client.get_prompt_version(name, version).tags or {}
+                runs = [r for r in (tags.get(PROMPT_RUNS_TAG) or "").split(",") if r]
+                if run_id not in runs:
+                    client.set_prompt_version_tag(
+                        name, str(version), PROMPT_RUNS_TAG, ",".join([*runs, run_id])
+                    )
+            except Exception as e:
+                log.warning("MLflow: prompt %s v%s not linked to run %s: %s", name, version, run_id, e)
+
+
+def _evaluation(
+    client: Any,
+    exp_id: str,
+    run_id: str,
+    results: Sequence[CaseResult],
+    suite: Suite,
+    folder: Path,
+    versions: dict[str, int],
+) -> None:
+    """Make a logged run an evaluation run as `mlflow.genai.evaluate` makes one, all at once: a
+    trace per case with its assessments (spans from `folder`), the prompt versions it used
+    linked. A failure is a warning. (A run being logged by `RunLog` writes its traces as it goes.)"""
+    from .traces import log_traces
+
+    try:
+        client.set_tag(run_id, "mlflow.runType", "genai_evaluate")
+        traces = log_traces(client, exp_id, run_id, results, _suite_cases(suite), folder)
+        log.info("logged %d traces to run %s", len(traces), run_id)
+    except Exception as e:
+        log.warning("MLflow: the traces of %s were not logged: %s: %s", suite.name, type(e).__name__, e)
+    _link_prompts(client, run_id, versions)
+
+
 FINISH_WAIT = 60.0  # seconds the end of a run waits for its MLflow thread before it warns and exits
 
 
@@ -394,7 +437,7 @@ class RunLog:
                 self.exp_id, tags=tags, run_name=run_name(names[0], first, self.versions)
             ).info.run_id
             self.suite_runs = {names[0]: self.top}
-            self._link_prompts(self.top)
+            _link_prompts(client, self.top, self.versions)
             return
         tags = base | {"cairo_evals.suites": ",".join(names)}
         name = run_name(",".join(names), first, self.versions)
@@ -406,7 +449,7 @@ class RunLog:
                 self.exp_id, tags=child_tags, run_name=run_name(suite.name, params, self.versions)
             )
             self.suite_runs[suite.name] = child.info.run_id
-            self._link_prompts(child.info.run_id)
+            _link_prompts(client, child.info.run_id, self.versions)
 
     def _base_tags(self) -> dict[str, str]:
         from .prompts import prompt_tags
@@ -531,26 +574,6 @@ class RunLog:
                     with contextlib.suppress(Exception):
                         client.set_terminated(run, status="FAILED")
             return None
-
-    def _link_prompts(self, run_id: str) -> None:
-        """The prompt versions the run used, linked to it (a failure is a warning)."""
-        client = self.client
-        # the registry finds the run through MLflow's global tracking URI, not the client's
-        from mlflow.tracking._tracking_service.utils import _use_tracking_uri
-
-        with _use_tracking_uri(client.tracking_uri):
-            for name, version in self.versions.items():
-                try:
-                    client.link_prompt_version_to_run(run_id, f"prompts:/{name}/{version}")
-                    # the Prompts page lists a version's runs from this tag
-                    tags = client.get_prompt_version(name, version).tags or {}
-                    runs = [r for r in (tags.get(PROMPT_RUNS_TAG) or "").split(",") if r]
-                    if run_id not in runs:
-                        client.set_prompt_version_tag(
-                            name, str(version), PROMPT_RUNS_TAG, ",".join([*runs, run_id])
-                        )
-                except Exception as e:
-                    log.warning("MLflow: prompt %s v%s not linked to run %s: %s", name, version, run_id, e)
 
     def _evaluation(self, run_id: str, results: Sequence[CaseResult], suite: Suite) -> None:
         """Make the suite's run an evaluation run as `mlflow.genai.evaluate` makes one: a trace per
