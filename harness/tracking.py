@@ -333,7 +333,9 @@ def _evaluation(
     _link_prompts(client, run_id, versions)
 
 
-FINISH_WAIT = 60.0  # seconds the end of a run waits for its MLflow thread before it warns and exits
+FINISH_WAIT = (
+    120.0  # seconds the end of a run waits for its MLflow thread (a fresh store migrates in ~15 s under load)
+)
 
 
 class RunLog:
@@ -533,7 +535,7 @@ class RunLog:
                 )
                 mine = [r for r in result.results if r.suite == v.suite.name]
                 _log_suite_artifacts(client, self.top, mine)
-                self._evaluation(self.top, mine, v.suite)
+                self._finish_traces(self.top, mine, v.suite)
             else:
                 params = _merge_params(list(per_suite.values()))
                 params["suite"] = ",".join(names)
@@ -553,7 +555,7 @@ class RunLog:
                         stopped | {"mlflow.runName": child_name},
                     )
                     _log_suite_artifacts(client, child, mine)
-                    self._evaluation(child, mine, v.suite)
+                    self._finish_traces(child, mine, v.suite)
                     client.set_terminated(child)
             _log_run_files(client, self.top, Path(result.folder))
             client.set_terminated(self.top)
@@ -575,7 +577,7 @@ class RunLog:
                         client.set_terminated(run, status="FAILED")
             return None
 
-    def _evaluation(self, run_id: str, results: Sequence[CaseResult], suite: Suite) -> None:
+    def _finish_traces(self, run_id: str, results: Sequence[CaseResult], suite: Suite) -> None:
         """Make the suite's run an evaluation run as `mlflow.genai.evaluate` makes one: a trace per
         case with its assessments (the prompt versions it used were linked by `_open`). A failure
         is a warning: the run, its metrics and artifacts are logged already."""
