@@ -22,9 +22,14 @@ or `experiment`). A run of several suites goes to the experiment `cairo-evals` (
 - tags: `cairo_evals.run_id`, `cairo_evals.suite(s)`, `prompt.<name>=<version>` for the
   programs' prompts (registered in the Prompt Registry, see `harness.prompts`).
 
-Logging never fails or stalls a run: when MLflow is unreachable or fails, `log_run` logs a
-warning and returns None; the run's own files are kept, and `log_saved_run` (`cairo-evals log
-RUN_ID`) uploads the folder later.
+`cairo-evals run` logs while the cases run (`start_logging`, `RunLog`: a thread opens the store
+and the MLflow runs at the start and writes each case's trace as the case finishes); `log_run`
+logs a finished run at once (`cairo-evals log`, optimize).
+
+Logging never fails or stalls a run: when MLflow is unreachable or fails, a warning is logged and
+None returned; the end of a run waits for MLflow at most `FINISH_WAIT` seconds. The run's own
+files are kept, and `log_saved_run` (`cairo-evals log RUN_ID`) uploads the folder later; only a
+FINISHED MLflow run counts as logged.
 - A tracking server must answer its `/health` with a non-error status within 3 s, else the
   logging is given up at once (a 5xx or 429 counts as failing). MLflow's own client would
   retry each request for minutes: unless you set them, `MLFLOW_HTTP_REQUEST_MAX_RETRIES`,
