@@ -338,9 +338,8 @@ def _evaluation(
     _link_prompts(client, run_id, versions)
 
 
-FINISH_WAIT = (
-    120.0  # seconds the end of a run waits for its MLflow thread (a fresh store migrates in ~15 s under load)
-)
+# seconds the end of a run waits for its MLflow thread (a fresh store migrates in ~15 s under load)
+FINISH_WAIT = 120.0
 
 
 class RunLog:
@@ -513,13 +512,15 @@ class RunLog:
         """Log the finished run; the MLflow run id, or None (with a warning) when MLflow failed."""
         client: Any = None
         try:
-            self._wait(wait)
-            client = self.client
             verdicts = [v for v in verdicts if any(r.suite == v.suite.name for r in result.results)]
             if not verdicts:
+                if self._thread is not None:
+                    self.abandon("FAILED")
                 raise ValueError("the run has no results to log")
+            self._wait(wait)
+            client = self.client
             names = [v.suite.name for v in verdicts]
-            if names != list(self.suite_runs):
+            if set(names) != set(self.suite_runs):
                 self._reopen([v.suite for v in verdicts])
             toolchain = toolchain_params(result.folder)
             per_suite = {
