@@ -1,19 +1,27 @@
 """What MLflow logging with a trace per case costs the main command, in one run.
 
-    .venv/bin/python benchmarks/bench_tracing.py [--cases a,b,…] [--rounds 1]
+    .venv/bin/python benchmarks/bench_tracing.py [--cases a,b,…] [--rounds 2] [--before DIR]
 
 Each round runs the README's main command (`cairo-evals run`, all starter cases unless
-`--cases`) twice with the compile cache off, so both do the same work: once logging to MLflow (a
-sqlite store created beforehand, as a user's second run finds it) with the spans recorded and a
-trace per case, once with `--no-mlflow` (no spans recorded, nothing logged). The order alternates
-between rounds. Then the first run's folder is logged again to a fresh store, timing the trace
-writing alone (`harness.traces.log_traces`).
+`--cases`) with the compile cache off, so every variant does the same work: once logging to
+MLflow (a sqlite store created beforehand, as a user's second run finds it) with the spans
+recorded and a trace per case, once with `--no-mlflow` (no spans recorded, nothing logged), and
+with `--before DIR` (a checkout of an earlier commit, e.g. `git worktree add --detach DIR main`)
+once more with MLflow on as that code does it (run from DIR with this venv's Python). The order
+rotates between rounds. Per run: the wall time, the time of the cases themselves (the CLI's
+"N results in X s"), the rest (start-up, reports, and what MLflow adds after the last case),
+and the CPU time of the command and its children. Then the first run's folder is logged again
+to a fresh store (`cairo-evals log`'s path), timing the trace writing alone
+(`harness.traces.write_traces`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,19 +29,26 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [str(ROOT / ".venv" / "bin" / "cairo-evals")]
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+MAIN = "import sys, harness; sys.argv[0] = 'cairo-evals'; sys.exit(harness.main())"
 
 
-def _run(out: Path, run_id: str, extra: list[str], cases: str | None) -> float:
-    cmd = [*CLI, "run", "--no-cache", "--out", str(out), "--run-id", run_id, *extra]
+def _run(code: Path, out: Path, run_id: str, extra: list[str], cases: str | None) -> dict[str, float]:
+    cmd = [PYTHON, "-c", MAIN, "run", "--no-cache", "--out", str(out), "--run-id", run_id, *extra]
     if cases:
         cmd += ["--cases", cases]
+    env = os.environ | {"PYTHONPATH": str(code)}  # the code under test, whichever checkout
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=code, env=env)
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
         sys.exit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return took
+    found = re.search(r"results in ([0-9.]+)s", done.stdout + done.stderr)
+    cases_s = float(found.group(1)) if found else float("nan")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": took, "cases": cases_s, "rest": took - cases_s, "cpu": cpu}
 
 
 def _traces_alone(out: Path, run_id: str, uri: str) -> tuple[float, float, int]:
@@ -42,7 +57,7 @@ def _traces_alone(out: Path, run_id: str, uri: str) -> tuple[float, float, int]:
 
     spent: list[float] = []
     count: list[int] = []
-    original = traces.log_traces
+    original = traces.write_traces
 
     def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
         start = time.perf_counter()
@@ -51,44 +66,61 @@ def _traces_alone(out: Path, run_id: str, uri: str) -> tuple[float, float, int]:
         count.append(len(ids))
         return ids
 
-    traces.log_traces = timed
+    traces.write_traces = timed
     tracking.client_for(uri)  # the store is created and migrated outside the timing
     start = time.perf_counter()
     assert tracking.log_saved_run(run_id, str(out), uri, force=True)
     return time.perf_counter() - start, sum(spent), sum(count)
 
 
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--cases", default=None)
-    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--before", type=Path, default=None, help="a checkout of the code to compare with")
     args = p.parse_args()
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    sys.path.insert(0, str(ROOT))
+    from harness.tracking import client_for
+
     with tempfile.TemporaryDirectory(prefix="bench-tracing-") as tmp:
         out = Path(tmp) / "reports"
-        uri = f"sqlite:///{tmp}/mlruns.db"
-        sys.path.insert(0, str(ROOT))
-        from harness.tracking import client_for
-
-        client_for(uri)
-        with_mlflow, without = [], []
-        first = None
+        variants = {"on": (ROOT, [f"sqlite:///{tmp}/on.db"]), "off": (ROOT, [])}
+        if args.before:
+            variants["before"] = (args.before.resolve(), [f"sqlite:///{tmp}/before.db"])
+        for _, uris in variants.values():
+            for uri in uris:
+                client_for(uri)
+        print(f"load average at the start: {_load()}", flush=True)
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in variants}
+        names = list(variants)
         for i in range(args.rounds):
-            order = [("on", ["--mlflow-uri", uri]), ("off", ["--no-mlflow"])]
-            for name, extra in order if i % 2 == 0 else order[::-1]:
-                took = _run(out, f"{name}-{i}", extra, args.cases)
-                (with_mlflow if name == "on" else without).append(took)
-                first = first or (f"{name}-{i}" if name == "on" else None)
-                print(f"round {i + 1}: MLflow {name}: {took:.1f} s", flush=True)
-        total, trace_s, n = _traces_alone(out, first or "on-0", f"sqlite:///{tmp}/again.db")
-        on, off = min(with_mlflow), min(without)
-        print(f"main command, MLflow on (spans + a trace per case): {on:.1f} s")
-        print(f"main command, --no-mlflow: {off:.1f} s")
-        print(f"MLflow on costs {on - off:+.1f} s ({(on - off) / off:+.1%})")
-        print(
-            f"logging that run again: {total:.1f} s, of which {n} traces {trace_s:.2f} s "
-            f"({trace_s / on:.1%} of the run)"
-        )
+            for name in names[i % len(names) :] + names[: i % len(names)]:
+                code, uris = variants[name]
+                extra = ["--mlflow-uri", uris[0]] if uris else ["--no-mlflow"]
+                got = _run(code, out, f"{name}-{i}", extra, args.cases)
+                runs[name].append(got)
+                print(
+                    f"round {i + 1}: {name}: wall {got['wall']:.1f} s (cases {got['cases']:.1f} s, "
+                    f"rest {got['rest']:.1f} s), CPU {got['cpu']:.1f} s; load {_load()}",
+                    flush=True,
+                )
+        print(f"load average at the end: {_load()}")
+        med = {n: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for n, rs in runs.items()}
+        off = med["off"]["wall"]
+        for name in names:
+            m = med[name]
+            vs = (m["wall"] - off) / off
+            print(
+                f"{name}: median wall {m['wall']:.1f} s ({vs:+.1%} against --no-mlflow), "
+                f"cases {m['cases']:.1f} s, rest {m['rest']:.1f} s, CPU {m['cpu']:.1f} s"
+            )
+        total, trace_s, n = _traces_alone(out, "on-0", f"sqlite:///{tmp}/again.db")
+        print(f"logging on-0 again: {total:.1f} s, of which {n} traces {trace_s:.2f} s")
 
 
 if __name__ == "__main__":

@@ -463,12 +463,22 @@ def _run_and_record(
     `cairo-evals run`."""
     runner.validate()  # bad programs, LMs, keys or selections fail here, before anything is announced
     resume = f"{again + ' ' if again else ''}--resume {runner.run_id}"
+    live = None
     try:
+        if not args.no_mlflow:  # MLflow's side starts with the cases (traces as they finish)
+            from .tracking import start_logging
+
+            runner.prepare()  # the run's lock and folder first: a run refused here logs nothing
+            live = start_logging(runner, args.mlflow_uri, args.experiment, tags or None)
         result = _execute(runner, label)
     except KeyboardInterrupt:
+        if live is not None:
+            live.abandon()
         print(f"\ninterrupted: finished cases are kept; continue with {resume}", file=sys.stderr)
         return 130
     except CompilerNotFound as e:  # the first compile the cache could not answer: exit 2, one line
+        if live is not None:
+            live.abandon("FAILED")
         if not runner.folder.is_dir():
             raise
         raise CompilerNotFound(
@@ -476,18 +486,8 @@ def _run_and_record(
             "once a compiler is installed."
         ) from None
     code, found = _finish(result, args.allow_errors, again or "cairo-evals run")
-    if not args.no_mlflow:
-        from .tracking import log_run
-
-        mlflow_id = log_run(
-            result,
-            found,
-            runner.opts,
-            runner.programs,
-            uri=args.mlflow_uri,
-            experiment=args.experiment,
-            tags=tags or None,
-        )
+    if live is not None:
+        mlflow_id = live.finish(result, found)
         if mlflow_id:
             print(f"logged to MLflow as run {mlflow_id} (cairo-evals ui to browse)", file=sys.stderr)
     return code, result

@@ -506,6 +506,8 @@ class Runner:
         self.log = ResultsLog(self.folder / results_name)
         self.lock = RunLock(self.log.path, self.run_id)
         self.on_result = on_result
+        # a finished case and its spans, for its MLflow trace (`tracking.start_logging` sets it)
+        self.on_spans: Callable[[CaseResult, list[spans.SpanRecord]], None] | None = None
         self.suites = suites if suites is not None else load_suites(list(opts.suites))
         self.programs: dict[str, Program] = {}
         # LM objects by the name used as `lm` (library use, tests). Build them with num_retries=0
@@ -721,6 +723,8 @@ class Runner:
         self.log.append(result)
         if recorded is not None:
             spans.append_case(self.folder / spans.SPANS_FILE, result, recorded)
+            if self.on_spans is not None:  # the case's trace, written while the run goes on
+                self.on_spans(result, recorded.spans)
         return result
 
     async def aclose(self) -> None:

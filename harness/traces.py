@@ -22,12 +22,14 @@ artifacts (`spans.jsonl`, `results.jsonl`, `cases/`).
 
 Traces are written in batches straight to the tracking store (one `start_trace` per case with
 its assessments, one `log_spans` per batch of cases): span by span through MLflow's live tracing
-and one `log_feedback` call per assessment took 0.25 s a case on sqlite.
+and one `log_feedback` call per assessment took 0.25 s a case on sqlite. During a run they are
+written as the cases finish, by `tracking.RunLog`'s thread, not all at the end.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import secrets
 import time
@@ -127,8 +129,9 @@ def _program_spans(b: _TraceBuilder, records: list[SpanRecord], root: str) -> di
                 "output_tokens": int(usage.get("completion_tokens") or 0),
                 "total_tokens": int(usage.get("total_tokens") or 0),
             }
-            if r.attributes.get("cost") is not None:
-                attrs["mlflow.llm.cost"] = {"total_cost": r.attributes["cost"]}
+            # the cost the run counted (0 when the LM reported none): with no cost, the store
+            # would look the model up in LiteLLM's price list, importing LiteLLM (seconds)
+            attrs["mlflow.llm.cost"] = {"total_cost": float(r.attributes.get("cost") or 0.0)}
             attrs["mlflow.llm.model"] = r.attributes.get("model")
             attrs["mlflow.message.format"] = "dspy"
         attrs |= {f"cairo_evals.{k}": v for k, v in r.attributes.items() if k != "usage"}
@@ -322,6 +325,34 @@ def build_trace(
     return info, b.spans
 
 
+def write_traces(
+    store: Any, experiment_id: str, items: Sequence[tuple[CaseResult, Case | None, list[SpanRecord], str]]
+) -> list[str]:
+    """Write one trace per (result, case, recorded spans, MLflow run id) to `store`: one
+    `start_trace` per case with its assessments, one `log_spans` per batch; the trace ids."""
+    from mlflow.entities import Span
+
+    ids: list[str] = []
+    for i in range(0, len(items), BATCH):
+        batch: list[str] = []
+        batch_spans: list[Any] = []
+        try:
+            for r, case, records, run_id in items[i : i + BATCH]:
+                info, spans = build_trace(r, case, records, experiment_id, run_id)
+                store.start_trace(info)
+                batch.append(info.trace_id)
+                batch_spans += [Span.from_dict(s) for s in spans]
+            store.log_spans(experiment_id, batch_spans)
+        except Exception:
+            # no half-written traces (assessments without spans) are left for a retry to double
+            with contextlib.suppress(Exception):
+                if batch:
+                    store.delete_traces(experiment_id, max_timestamp_millis=None, trace_ids=batch)
+            raise
+        ids += batch
+    return ids
+
+
 def log_traces(
     client: Any,
     experiment_id: str,
@@ -331,25 +362,17 @@ def log_traces(
     folder: Path,
 ) -> list[str]:
     """Write one trace per result to the store behind `client`, linked to `run_id`; the trace ids."""
-    from mlflow.entities import Span
-
-    store = client._tracking_client.store
     recorded = read_spans(folder)
-    ids: list[str] = []
-    for i in range(0, len(results), BATCH):
-        batch_spans: list[Any] = []
-        for r in results[i : i + BATCH]:
-            info, spans = build_trace(
-                r,
-                cases.get((r.suite, r.case)),
-                recorded.get((r.suite, r.case, r.sample), []),
-                experiment_id,
-                run_id,
-            )
-            store.start_trace(info)
-            batch_spans += [Span.from_dict(s) for s in spans]
-            ids.append(info.trace_id)
-        store.log_spans(experiment_id, batch_spans)
-    for i in range(0, len(ids), 100):
-        client.link_traces_to_run(ids[i : i + 100], run_id)
+    items = [
+        (r, cases.get((r.suite, r.case)), recorded.get((r.suite, r.case, r.sample), []), run_id)
+        for r in results
+    ]
+    ids = write_traces(client._tracking_client.store, experiment_id, items)
+    link_traces(client, ids, run_id)
     return ids
+
+
+def link_traces(client: Any, ids: Sequence[str], run_id: str) -> None:
+    """Link traces to their evaluation run (what the run's Traces tab lists), 100 per call."""
+    for i in range(0, len(ids), 100):
+        client.link_traces_to_run(list(ids[i : i + 100]), run_id)

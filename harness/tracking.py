@@ -22,9 +22,14 @@ or `experiment`). A run of several suites goes to the experiment `cairo-evals` (
 - tags: `cairo_evals.run_id`, `cairo_evals.suite(s)`, `prompt.<name>=<version>` for the
   programs' prompts (registered in the Prompt Registry, see `harness.prompts`).
 
-Logging never fails or stalls a run: when MLflow is unreachable or fails, `log_run` logs a
-warning and returns None; the run's own files are kept, and `log_saved_run` (`cairo-evals log
-RUN_ID`) uploads the folder later.
+`cairo-evals run` logs while the cases run (`start_logging`, `RunLog`: a thread opens the store
+and the MLflow runs at the start and writes each case's trace as the case finishes); `log_run`
+logs a finished run at once (`cairo-evals log`, optimize).
+
+Logging never fails or stalls a run: when MLflow is unreachable or fails, a warning is logged and
+None returned; the end of a run waits for MLflow at most `FINISH_WAIT` seconds. The run's own
+files are kept, and `log_saved_run` (`cairo-evals log RUN_ID`) uploads the folder later; only a
+FINISHED MLflow run counts as logged.
 - A tracking server must answer its `/health` with a non-error status within 3 s, else the
   logging is given up at once (a 5xx or 429 counts as failing). MLflow's own client would
   retry each request for minutes: unless you set them, `MLFLOW_HTTP_REQUEST_MAX_RETRIES`,
@@ -42,10 +47,12 @@ import contextlib
 import hashlib
 import json
 import logging
+import queue
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,6 +71,7 @@ from .mlstore import (  # the store; re-exported, callers use them from here
     store_lock,
 )
 from .paths import project_root
+from .transient import describe
 
 # The gates, prompts and runner import DSPy: they are imported where they are used, so commands
 # that only need `default_uri` (doctor) stay fast.
@@ -287,26 +295,8 @@ def _suite_cases(suite: Suite) -> dict[tuple[str, str], Any]:
     return {(suite.name, c.id): c for c in suite.cases}
 
 
-def _evaluation(
-    client: Any,
-    exp_id: str,
-    run_id: str,
-    results: Sequence[CaseResult],
-    suite: Suite,
-    folder: Path,
-    versions: dict[str, int],
-) -> None:
-    """Make the suite's run an evaluation run as `mlflow.genai.evaluate` makes one: a trace per
-    case with its assessments, the prompt versions it used linked. A failure is a warning: the
-    run, its metrics and artifacts are logged already."""
-    from .traces import log_traces
-
-    try:
-        client.set_tag(run_id, "mlflow.runType", "genai_evaluate")
-        traces = log_traces(client, exp_id, run_id, results, _suite_cases(suite), folder)
-        log.info("logged %d traces to run %s", len(traces), run_id)
-    except Exception as e:
-        log.warning("MLflow: the traces of %s were not logged: %s: %s", suite.name, type(e).__name__, e)
+def _link_prompts(client: Any, run_id: str, versions: dict[str, int]) -> None:
+    """The prompt versions a run used, linked to it (a failure is a warning)."""
     # the registry finds the run through MLflow's global tracking URI, not the client's
     from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
@@ -325,6 +315,316 @@ def _evaluation(
                 log.warning("MLflow: prompt %s v%s not linked to run %s: %s", name, version, run_id, e)
 
 
+def _evaluation(
+    client: Any,
+    exp_id: str,
+    run_id: str,
+    results: Sequence[CaseResult],
+    suite: Suite,
+    folder: Path,
+    versions: dict[str, int],
+) -> None:
+    """Make a logged run an evaluation run as `mlflow.genai.evaluate` makes one, all at once: a
+    trace per case with its assessments (spans from `folder`), the prompt versions it used
+    linked. A failure is a warning. (A run being logged by `RunLog` writes its traces as it goes.)"""
+    from .traces import log_traces
+
+    try:
+        client.set_tag(run_id, "mlflow.runType", "genai_evaluate")
+        traces = log_traces(client, exp_id, run_id, results, _suite_cases(suite), folder)
+        log.info("logged %d traces to run %s", len(traces), run_id)
+    except Exception as e:
+        log.warning("MLflow: the traces of %s were not logged: %s: %s", suite.name, type(e).__name__, e)
+    _link_prompts(client, run_id, versions)
+
+
+# seconds the end of a run waits for its MLflow thread (a fresh store migrates in ~15 s under load)
+FINISH_WAIT = 120.0
+
+
+class RunLog:
+    """The MLflow side of one run.
+
+    Started with the run (`start`), its thread imports MLflow, opens the store, registers the
+    programs' prompts and creates the MLflow run(s) while the first cases run, then writes each
+    case's trace as soon as the runner hands the case over (`add`), a batch at a time. `finish`
+    logs the rest once the run is done: params, metrics, artifacts, the traces not written yet
+    (cases kept from an earlier process, or a batch the store refused), the prompt links. Not
+    started (as `log_run` uses it for a finished run folder), `finish` does all of it.
+
+    Logging never fails or stalls the run: `finish` waits at most `FINISH_WAIT` seconds for the
+    thread, and any failure is a warning naming `cairo-evals log RUN_ID`, which uploads the run
+    folder (the source of truth) later. Only a FINISHED MLflow run counts as logged
+    (`find_logged`): a run cut short stays RUNNING, or is marked KILLED or FAILED.
+    """
+
+    def __init__(
+        self,
+        run_id: str,
+        folder: Path,
+        suites: Sequence[Suite],
+        opts: RunOptions,
+        programs: dict[str, Program] | None = None,
+        uri: str | None = None,
+        experiment: str | None = None,
+        prompt_versions: dict[str, int] | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> None:
+        self.run_id, self.folder, self.suites = run_id, Path(folder), list(suites)
+        self.opts, self.programs = opts, programs
+        self.uri = uri or default_uri()
+        self.experiment = experiment
+        self.given_versions = dict(prompt_versions or {})
+        self.tags = dict(tags or {})
+        self.client: Any = None
+        self.exp_id = ""
+        self.versions: dict[str, int] = {}
+        self.commit = "unknown"
+        self.top: str | None = None  # the MLflow run (the parent, for several suites)
+        self.suite_runs: dict[str, str] = {}  # suite → the MLflow run holding its traces
+        self.traced: dict[tuple[str, str, int], str] = {}  # (suite, case, sample) → trace id
+        self.failure: BaseException | None = None
+        self.opened = threading.Event()  # set once the thread has opened the store (or failed to)
+        self._cases = {k: c for suite in self.suites for k, c in _suite_cases(suite).items()}
+        self._queue: queue.SimpleQueue[tuple[CaseResult, list[Any]] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._warned = False
+
+    def start(self) -> RunLog:
+        self._thread = threading.Thread(target=self._work, name="mlflow-log", daemon=True)
+        self._thread.start()
+        return self
+
+    def add(self, result: CaseResult, records: Sequence[Any]) -> None:
+        """A finished case and its recorded spans, for its trace (never blocks, never raises)."""
+        if self._thread is not None:
+            self._queue.put((result, list(records)))
+
+    def _work(self) -> None:
+        from .traces import BATCH
+
+        try:
+            self._open()
+        except Exception as e:  # reported by finish, with the hint to log the run later
+            self.failure = e
+            return
+        finally:
+            self.opened.set()
+        done = False
+        while not done:
+            batch = [self._queue.get()]
+            while batch[-1] is not None and len(batch) < BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            done = batch[-1] is None
+            items = [b for b in batch if b is not None]
+            failed = self._write([(r, self._cases.get((r.suite, r.case)), spans) for r, spans in items])
+            if failed is not None and not self._warned:
+                log.warning("MLflow: traces not written (tried again at the end): %s", describe(failed))
+                self._warned = True
+
+    def _open(self) -> None:
+        """Store, prompts, experiment and the MLflow run(s), tagged as far as known at the start,
+        with the prompt versions they use linked."""
+        self.client = client = client_for(self.uri)
+        self.versions = self.given_versions | _register_program_prompts(self.programs, self.uri)
+        self.commit = git_commit()
+        names = [s.name for s in self.suites]
+        exp_name = self.experiment or (names[0] if len(names) == 1 else MULTI_SUITE_EXPERIMENT)
+        self.exp_id = experiment_id(client, exp_name, self.uri)
+        base = self._base_tags()
+        evaluation = {"mlflow.runType": "genai_evaluate"}
+        first = suite_params(self.suites[0], [], self.opts, self.commit)
+        if len(names) == 1:
+            tags = base | evaluation | {"cairo_evals.suite": names[0]}
+            self.top = client.create_run(
+                self.exp_id, tags=tags, run_name=run_name(names[0], first, self.versions)
+            ).info.run_id
+            self.suite_runs = {names[0]: self.top}
+            _link_prompts(client, self.top, self.versions)
+            return
+        tags = base | {"cairo_evals.suites": ",".join(names)}
+        name = run_name(",".join(names), first, self.versions)
+        self.top = client.create_run(self.exp_id, tags=tags, run_name=name).info.run_id
+        for suite in self.suites:
+            child_tags = base | evaluation | {"cairo_evals.suite": suite.name, "mlflow.parentRunId": self.top}
+            params = suite_params(suite, [], self.opts, self.commit)
+            child = client.create_run(
+                self.exp_id, tags=child_tags, run_name=run_name(suite.name, params, self.versions)
+            )
+            self.suite_runs[suite.name] = child.info.run_id
+            _link_prompts(client, child.info.run_id, self.versions)
+
+    def _base_tags(self) -> dict[str, str]:
+        from .prompts import prompt_tags
+
+        tags = {"cairo_evals.run_id": self.run_id, "mlflow.source.git.commit": self.commit} | self.tags
+        return tags | prompt_tags(self.versions)
+
+    def _write(self, items: Sequence[tuple[CaseResult, Any, list[Any]]]) -> Exception | None:
+        """The traces of finished cases, linked to their suite's run; what the store raised, if
+        it refused them (those cases are left to `finish`)."""
+        from .traces import write_traces
+
+        todo = [
+            (r, c, spans, self.suite_runs[r.suite]) for r, c, spans in items if r.suite in self.suite_runs
+        ]
+        try:
+            ids = write_traces(self.client._tracking_client.store, self.exp_id, todo)
+        except Exception as e:
+            return e
+        for (r, *_), trace_id in zip(todo, ids, strict=True):
+            self.traced[(r.suite, r.case, r.sample)] = trace_id
+        return None
+
+    def _wait(self, seconds: float) -> None:
+        if self._thread is None:
+            self._open()
+            return
+        self._queue.put(None)
+        self._thread.join(seconds)
+        if self._thread.is_alive():
+            raise TimeoutError(f"MLflow did not finish within {seconds:g} s")
+        if self.failure is not None:
+            raise self.failure
+
+    def abandon(self, status: str = "KILLED", wait: float = 5.0) -> None:
+        """The run ended without results to log (interrupted): its MLflow runs are marked
+        `status`, so `cairo-evals log` uploads the folder later."""
+        with contextlib.suppress(Exception):
+            self._wait(wait)
+            for run in {*self.suite_runs.values(), self.top} - {None}:
+                self.client.set_terminated(run, status=status)
+
+    def _reopen(self, suites: Sequence[Suite]) -> None:
+        """The run's results cover other suites than the run was started with (cut short): its
+        MLflow runs are dropped and made again for those suites, the traces written anew."""
+        for run in {*self.suite_runs.values(), self.top} - {None}:
+            self.client.delete_run(run)
+        self.suites, self.suite_runs, self.traced, self.top = list(suites), {}, {}, None
+        self._open()
+
+    def finish(
+        self, result: RunResult, verdicts: Sequence[SuiteVerdict], wait: float = FINISH_WAIT
+    ) -> str | None:
+        """Log the finished run; the MLflow run id, or None (with a warning) when MLflow failed."""
+        client: Any = None
+        try:
+            verdicts = [v for v in verdicts if any(r.suite == v.suite.name for r in result.results)]
+            if not verdicts:
+                if self._thread is not None:
+                    self.abandon("FAILED")
+                raise ValueError("the run has no results to log")
+            self._wait(wait)
+            client = self.client
+            names = [v.suite.name for v in verdicts]
+            if set(names) != set(self.suite_runs):
+                self._reopen([v.suite for v in verdicts])
+            toolchain = toolchain_params(result.folder)
+            per_suite = {
+                v.suite.name: suite_params(
+                    v.suite, [r for r in result.results if r.suite == v.suite.name], self.opts, self.commit
+                )
+                | toolchain
+                for v in verdicts
+            }
+            stopped = {"cairo_evals.stopped": result.stopped} if result.stopped else {}
+            assert self.top is not None
+            if len(verdicts) == 1:
+                v = verdicts[0]
+                name = run_name(names[0], per_suite[names[0]], self.versions)
+                metrics = verdict_metrics(v, result.results, result.wall_s)
+                _log_values(
+                    client, self.top, per_suite[names[0]], metrics, stopped | {"mlflow.runName": name}
+                )
+                mine = [r for r in result.results if r.suite == v.suite.name]
+                _log_suite_artifacts(client, self.top, mine)
+                self._finish_traces(self.top, mine, v.suite)
+            else:
+                params = _merge_params(list(per_suite.values()))
+                params["suite"] = ",".join(names)
+                params["suite_hash"] = ",".join(f"{n}:{per_suite[n]['suite_hash']}" for n in names)
+                name = run_name(",".join(names), per_suite[names[0]], self.versions)
+                metrics = overall_metrics(verdicts, result.results, result.wall_s)
+                _log_values(client, self.top, params, metrics, stopped | {"mlflow.runName": name})
+                for v in verdicts:
+                    child = self.suite_runs[v.suite.name]
+                    mine = [r for r in result.results if r.suite == v.suite.name]
+                    child_name = run_name(v.suite.name, per_suite[v.suite.name], self.versions)
+                    _log_values(
+                        client,
+                        child,
+                        per_suite[v.suite.name],
+                        verdict_metrics(v, mine, result.wall_s),
+                        stopped | {"mlflow.runName": child_name},
+                    )
+                    _log_suite_artifacts(client, child, mine)
+                    self._finish_traces(child, mine, v.suite)
+                    client.set_terminated(child)
+            _log_run_files(client, self.top, Path(result.folder))
+            client.set_terminated(self.top)
+            log.info("logged run %s to MLflow (%s) as %s", result.run_id, self.uri, self.top)
+            return self.top
+        except Exception as e:
+            log.warning(
+                "MLflow logging failed (%s): %s: %s; the run's files in %s are kept "
+                "(upload them later with `cairo-evals log %s`)",
+                self.uri,
+                type(e).__name__,
+                e,
+                result.folder,
+                result.run_id,
+            )
+            if client is not None and self.top is not None:
+                for run in {*self.suite_runs.values(), self.top}:
+                    with contextlib.suppress(Exception):
+                        client.set_terminated(run, status="FAILED")
+            return None
+
+    def _finish_traces(self, run_id: str, results: Sequence[CaseResult], suite: Suite) -> None:
+        """Make the suite's run an evaluation run as `mlflow.genai.evaluate` makes one: a trace per
+        case with its assessments (the prompt versions it used were linked by `_open`). A failure
+        is a warning: the run, its metrics and artifacts are logged already."""
+        from .spans import read_spans
+        from .traces import link_traces
+
+        client = self.client
+        try:
+            failed = None
+            missing = [r for r in results if (r.suite, r.case, r.sample) not in self.traced]
+            if missing:  # cases kept from an earlier process, or a batch the store refused
+                recorded = read_spans(self.folder)
+                failed = self._write(
+                    [
+                        (r, self._cases.get((r.suite, r.case)), recorded.get((r.suite, r.case, r.sample), []))
+                        for r in missing
+                    ]
+                )
+            ids = [self.traced[k] for k in ((r.suite, r.case, r.sample) for r in results) if k in self.traced]
+            link_traces(client, ids, run_id)
+            if failed is not None:
+                raise failed
+            log.info("logged %d traces to run %s", len(ids), run_id)
+        except Exception as e:
+            log.warning("MLflow: the traces of %s were not logged: %s: %s", suite.name, type(e).__name__, e)
+
+
+def start_logging(
+    runner: Any, uri: str | None = None, experiment: str | None = None, tags: dict[str, str] | None = None
+) -> RunLog:
+    """The MLflow side of a runner's run, started now so it overlaps the cases: the runner hands
+    each finished case to it (`Runner.on_spans`); `RunLog.finish` logs the rest at the end."""
+    picked = runner.validate()
+    suites = list({s.name: s for s, _ in picked}.values())
+    live = RunLog(
+        runner.run_id, runner.folder, suites, runner.opts, runner.programs, uri, experiment, tags=tags
+    )
+    runner.on_spans = live.add
+    return live.start()
+
+
 def log_run(
     result: RunResult,
     verdicts: Sequence[SuiteVerdict],
@@ -341,86 +641,22 @@ def log_run(
     only when changed) and the run is tagged `prompt.<name>=<version>`; `prompt_versions`
     adds versions registered elsewhere; `tags` go on the run (and its suite runs). On any
     failure (MLflow unreachable, a bad store) a warning is logged and None returned: tracking
-    never fails a run.
+    never fails a run. (`cairo-evals run` starts a `RunLog` with the run instead, so that the
+    logging overlaps the cases.)
     """
-    from .prompts import prompt_tags
-
-    uri = uri or default_uri()
-    run_id: str | None = None
-    client: Any = None
-    try:
-        client = client_for(uri)
-        verdicts = [v for v in verdicts if any(r.suite == v.suite.name for r in result.results)]
-        if not verdicts:
-            raise ValueError("the run has no results to log")
-        versions = dict(prompt_versions or {}) | _register_program_prompts(programs, uri)
-        commit = git_commit()
-        names = [v.suite.name for v in verdicts]
-        toolchain = toolchain_params(result.folder)
-        per_suite = {
-            v.suite.name: suite_params(
-                v.suite, [r for r in result.results if r.suite == v.suite.name], opts, commit
-            )
-            | toolchain
-            for v in verdicts
-        }
-        base_tags = {"cairo_evals.run_id": result.run_id, "mlflow.source.git.commit": commit} | (tags or {})
-        base_tags |= prompt_tags(versions)
-        if result.stopped:
-            base_tags["cairo_evals.stopped"] = result.stopped
-        exp_name = experiment or (names[0] if len(names) == 1 else MULTI_SUITE_EXPERIMENT)
-        exp_id = experiment_id(client, exp_name, uri)
-        single = len(verdicts) == 1
-        tags = base_tags | (
-            {"cairo_evals.suite": names[0]} if single else {"cairo_evals.suites": ",".join(names)}
-        )
-        first = per_suite[names[0]]
-        name = run_name(names[0] if single else ",".join(names), first, versions)
-        run = client.create_run(exp_id, tags=tags, run_name=name)
-        run_id = run.info.run_id
-        if single:
-            v = verdicts[0]
-            _log_values(
-                client, run_id, per_suite[v.suite.name], verdict_metrics(v, result.results, result.wall_s), {}
-            )
-            mine = [r for r in result.results if r.suite == v.suite.name]
-            _log_suite_artifacts(client, run_id, mine)
-            _evaluation(client, exp_id, run_id, mine, v.suite, Path(result.folder), versions)
-        else:
-            params = _merge_params(list(per_suite.values()))
-            params["suite"] = ",".join(names)
-            params["suite_hash"] = ",".join(f"{n}:{per_suite[n]['suite_hash']}" for n in names)
-            _log_values(client, run_id, params, overall_metrics(verdicts, result.results, result.wall_s), {})
-            for v in verdicts:
-                mine = [r for r in result.results if r.suite == v.suite.name]
-                child_tags = base_tags | {"cairo_evals.suite": v.suite.name, "mlflow.parentRunId": run_id}
-                child_name = run_name(v.suite.name, per_suite[v.suite.name], versions)
-                child = client.create_run(exp_id, tags=child_tags, run_name=child_name)
-                child_id = child.info.run_id
-                _log_values(
-                    client, child_id, per_suite[v.suite.name], verdict_metrics(v, mine, result.wall_s), {}
-                )
-                _log_suite_artifacts(client, child_id, mine)
-                _evaluation(client, exp_id, child_id, mine, v.suite, Path(result.folder), versions)
-                client.set_terminated(child_id)
-        _log_run_files(client, run_id, Path(result.folder))
-        client.set_terminated(run_id)
-        log.info("logged run %s to MLflow (%s) as %s", result.run_id, uri, run_id)
-        return run_id
-    except Exception as e:
-        log.warning(
-            "MLflow logging failed (%s): %s: %s; the run's files in %s are kept "
-            "(upload them later with `cairo-evals log %s`)",
-            uri,
-            type(e).__name__,
-            e,
-            result.folder,
-            result.run_id,
-        )
-        if client is not None and run_id is not None:
-            with contextlib.suppress(Exception):
-                client.set_terminated(run_id, status="FAILED")
-        return None
+    suites = [v.suite for v in verdicts if any(r.suite == v.suite.name for r in result.results)]
+    live = RunLog(
+        result.run_id,
+        result.folder,
+        suites or list(result.suites),
+        opts,
+        programs,
+        uri,
+        experiment,
+        prompt_versions,
+        tags,
+    )
+    return live.finish(result, verdicts)
 
 
 def log_optimization(
@@ -583,7 +819,9 @@ def find_logged(run_id: str, uri: str | None = None) -> str | None:
     exps = [e.experiment_id for e in client.search_experiments()]
     if not exps:
         return None
-    runs = client.search_runs(exps, filter_string=f"tags.`cairo_evals.run_id` = '{run_id}'", max_results=50)
+    # a run cut short (RUNNING, KILLED, FAILED) is not logged: `cairo-evals log` uploads it again
+    found = f"tags.`cairo_evals.run_id` = '{run_id}' and attributes.status = 'FINISHED'"
+    runs = client.search_runs(exps, filter_string=found, max_results=50)
     top = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     return top[0].info.run_id if top else None
 

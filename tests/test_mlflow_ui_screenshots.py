@@ -4,8 +4,8 @@ Two real offline runs of the RAG pipeline on four contract cases, driven by the 
 student (`py:harness.demo:program_lm`, a stand-in for a model: no LLM is reachable here): the
 shipped prompts (v1), then the pipeline with its generation instructions changed (v2 of that
 prompt; the student fixes the ballot contract when told what its reviewer said). Both are
-logged to `mlflow server` over HTTP (the tracking-server path), then four pages are rendered
-and checked in the DOM:
+logged to `mlflow server` over HTTP (the tracking-server path; v1 after its run, v2 while it
+runs, as the main command logs), then four pages are rendered and checked in the DOM:
 
 - the evaluation run's per-case list with the assessments;
 - the two evaluation runs compared case by case (the link `cairo-evals compare A B` prints);
@@ -108,10 +108,16 @@ def test_mlflow_ui_shows_cases_comparison_trace_and_prompts(tmp_path: Path) -> N
         for role, spec in (("v1", "harness.rag:RagPipeline"), ("v2", f"harness.rag:RagPipeline@{saved}")):
             opts = RunOptions(out=str(tmp_path / "runs"), cases=CASES, lm=STUDENT, program=spec)
             runner = Runner(opts)
-            result = asyncio.run(runner.run())
-            found = tracking.log_run(
-                result, verdicts(result.suites, result.results), opts, runner.programs, uri=uri
-            )
+            if role == "v1":  # logged after the run, as `cairo-evals log` does
+                result = asyncio.run(runner.run())
+                found = tracking.log_run(
+                    result, verdicts(result.suites, result.results), opts, runner.programs, uri=uri
+                )
+            else:  # logged while it runs, each case's trace as it finishes, as `cairo-evals run` does
+                runner.prepare()
+                live = tracking.start_logging(runner, uri)
+                result = asyncio.run(runner.run())
+                found = live.finish(result, verdicts(result.suites, result.results))
             assert found is not None
             logged[role] = (found, result)
         client = tracking.client_for(uri)

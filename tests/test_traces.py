@@ -14,6 +14,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 import asyncio
 import json
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,68 @@ def test_a_run_uploaded_later_gets_the_same_traces(run: tuple[Runner, RunResult]
     for t in found:
         assert [s for s in t.data.spans if s.span_type == "CHAT_MODEL"]  # from the run's spans.jsonl
         assert _assessment(t, "score").value is not None
+
+
+def _content(trace) -> tuple:
+    """What a trace says, without its ids and times: assessments and spans (name, type, parent's
+    name, inputs, outputs)."""
+    by_id = {s.span_id: s.name for s in trace.data.spans}
+    assessments = sorted(
+        (a.name, json.dumps(getattr(a, "value", None), default=str), getattr(a, "rationale", None))
+        for a in trace.info.assessments
+    )
+    spans_ = sorted(
+        (
+            s.name,
+            s.span_type,
+            by_id.get(s.parent_id),
+            json.dumps(s.inputs, default=str, sort_keys=True),
+            json.dumps(s.outputs, default=str, sort_keys=True),
+        )
+        for s in trace.data.spans
+    )
+    return trace.info.tags["cairo_evals.case"], assessments, spans_
+
+
+def test_traces_are_written_while_the_run_goes_on_and_match_an_upload_later(tmp_path: Path) -> None:
+    live_uri = f"sqlite:///{tmp_path}/live.db"
+    runner = Runner(RunOptions(out=str(tmp_path / "reports"), cases=CASES), run_id="live")
+    runner.prepare()
+    live = tracking.start_logging(runner, live_uri)
+    result = asyncio.run(runner.run())
+    # before `finish`: the run exists, RUNNING, and its cases' traces are there or on their way
+    assert live.opened.wait(120) and live.failure is None
+    client = tracking.client_for(live_uri)
+    [suite_run] = live.suite_runs.values()
+    assert client.get_run(suite_run).info.status == "RUNNING"
+    assert tracking.find_logged("live", live_uri) is None  # not logged until finished
+    exp = client.get_run(suite_run).info.experiment_id
+    mlflow.set_tracking_uri(live_uri)
+    deadline = time.monotonic() + 60
+    while len(mlflow.search_traces(locations=[exp], return_type="list")) < len(CASES):
+        assert time.monotonic() < deadline, "the traces were not written during the run"
+        time.sleep(0.5)
+    mlflow_id = live.finish(result, verdicts(result.suites, result.results))
+    assert mlflow_id == suite_run == tracking.find_logged("live", live_uri)
+    assert client.get_run(mlflow_id).info.status == "FINISHED"
+    found = _traces(live_uri, mlflow_id)
+    assert len(found) == len(CASES)  # no case written twice
+    # the same traces as `cairo-evals log` writes from the run folder afterwards
+    later_uri = f"sqlite:///{tmp_path}/later.db"
+    later = _traces(later_uri, tracking.log_saved_run("live", str(tmp_path / "reports"), later_uri))
+    assert sorted(map(_content, found)) == sorted(map(_content, later))
+    for t in found:  # the cost the run counted is on each LM call: the store prices nothing itself
+        for call in (s for s in t.data.spans if s.span_type == "CHAT_MODEL"):
+            assert call.get_attribute("mlflow.llm.cost") == {"total_cost": 0.0}
+
+
+def test_an_unreachable_server_never_fails_or_stalls_the_main_command(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    args = ["run", "--cases", "owned-counter", "--out", str(tmp_path), "--run-id", "dead"]
+    start = time.monotonic()
+    with caplog.at_level("WARNING", logger="harness.tracking"):
+        code = main([*args, "--mlflow-uri", "http://127.0.0.1:9"])
+    assert code == 0 and (tmp_path / "dead" / "results.jsonl").is_file()
+    assert "cairo-evals log dead" in caplog.text
+    assert time.monotonic() - start < 60  # the run itself is most of it (issue 16: < 30 s added)
