@@ -113,7 +113,7 @@ def test_real_snforge_passes_every_golden_and_every_case_discriminates(
 ) -> None:
     suite = suite_for_this_machine(tmp_path)
     argv = ["check-golden", str(suite), "--compiler", "scarb", "--test-runner", "snforge"]
-    code = main([*argv, "--json", "--no-cache", "--timeout", "1800", "--workers", "1"])
+    code = main([*argv, "--json", "--no-cache", "--timeout", "1800"])
     rows = json.loads(capsys.readouterr().out)
     assert code == 0, [r for r in rows if not r["ok"]]
     assert [r["case"] for r in rows] == [c.nodeid for c in SUITE.cases]
