@@ -74,6 +74,8 @@ def compiler() -> Iterator[Compiler]:
 @pytest.mark.native
 @pytest.mark.parametrize("suite,case", CASES, ids=[c.id for _, c in CASES])
 def test_do_nothing_answers_score_below_half_and_never_pass(suite, case, compiler: Compiler) -> None:  # type: ignore[no-untyped-def]
+    if suite.test_runner == "snforge":  # check-golden finds them under snforge (tests/test_snforge_suite.py)
+        pytest.skip("the case's tests use snforge_std: the embedded compiler cannot run them")
     scorer = Scorer(compiler, HeuristicJudge(), suite.dependencies)
 
     async def go() -> list[tuple[str, object]]:

@@ -39,7 +39,13 @@ def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_starter_case_is_answered_from_replay_with_retrieval(default_run: Path) -> None:
     results = read_results(default_run / "results.jsonl")
-    assert len(results) == len(expected_outcomes()) == sum(len(s.cases) for s in load_suites())
+    assert len(results) == sum(len(s.cases) for s in load_suites())
+    judged = [r for r in results if r.status == "ok"]
+    assert len(judged) == len(expected_outcomes())
+    # starknet-snforge asks the same queries (its answers replay too) but only snforge can judge it
+    skipped = {r.nodeid for r in results if r.status == "skipped"}
+    assert skipped == {c.nodeid for s in load_suites() if s.test_runner == "snforge" for c in s.cases}
+    assert all("snforge" in (r.fault or "") for r in results if r.status == "skipped")
     assert all(r.error is None for r in results), [r.error for r in results if r.error]
     for r in results:  # Postgres was really queried: the ids of the documents the answer used
         assert r.extra["sources"] and all(len(s) == 64 for s in r.extra["sources"]), r.nodeid
@@ -47,7 +53,7 @@ def test_every_starter_case_is_answered_from_replay_with_retrieval(default_run: 
 
 
 def test_scores_show_the_samples_real_spread(default_run: Path) -> None:
-    by_case = {r.nodeid: r for r in read_results(default_run / "results.jsonl")}
+    by_case = {r.nodeid: r for r in read_results(default_run / "results.jsonl") if r.status == "ok"}
     outcomes = expected_outcomes()
     assert set(outcomes) == set(by_case)
     for nodeid, outcome in outcomes.items():
@@ -70,8 +76,10 @@ def test_pytest_evals_under_xdist_gives_the_clis_per_case_scores(default_run: Pa
     # An item fails below its case's min_score, or (without one) unless it compiles and passes.
     bars = {c.nodeid: c.min_score for s in load_suites() for c in s.cases}
     cli = read_results(default_run / "results.jsonl")
-    failing = sum(r.score < bars[r.nodeid] if bars[r.nodeid] is not None else not r.passed for r in cli)
-    assert f"{failing} failed, {len(cli) - failing} passed" in proc.stdout and "gates ok" in proc.stdout
+    judged = [r for r in cli if r.status == "ok"]  # the others are skipped items (starknet-snforge)
+    failing = sum(r.score < bars[r.nodeid] if bars[r.nodeid] is not None else not r.passed for r in judged)
+    summary = f"{failing} failed, {len(judged) - failing} passed, {len(cli) - len(judged)} skipped"
+    assert summary in proc.stdout and "gates ok" in proc.stdout
     (folder,) = list(tmp_path.iterdir())
     assert not list(folder.glob("results.gw*.jsonl"))  # merged into one run
     via_pytest = {r.nodeid: r.score for r in read_results(folder / "results.jsonl")}

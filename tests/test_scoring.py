@@ -164,7 +164,7 @@ def test_mutants_break_what_they_say() -> None:
 def test_golden_program_scores_at_least_0_9_and_empty_scores_0_on_every_case() -> None:
     golden, empty = load_program("golden"), load_program("empty")
 
-    async def run() -> list[tuple[str, float, float, str | None]]:
+    async def run() -> list[tuple[str, float | None, float, str | None]]:
         with Compiler("native", cache=False) as compiler:
             scorer = Scorer(compiler, HeuristicJudge())
             out = []
@@ -173,10 +173,13 @@ def test_golden_program_scores_at_least_0_9_and_empty_scores_0_on_every_case() -
                 for case in suite.cases:
                     g = await scorer.ascore(case, (await golden.answer(case)).text, suite.scoring)
                     e = await scorer.ascore(case, (await empty.answer(case)).text, suite.scoring)
-                    out.append((case.nodeid, g.score, e.score, g.tier))
+                    out.append((case.nodeid, g.score if g.status == "ok" else None, e.score, g.tier))
             return out
 
     scores = asyncio.run(run())
     assert len(scores) == len(CASES)
-    assert all(g >= 0.9 and tier == "passes" for _, g, _, tier in scores), scores
+    # starknet-snforge's tests need snforge: the embedded compiler skips those cases (no score)
+    snforge = {c.nodeid for s in SUITES if s.test_runner == "snforge" for c in s.cases}
+    assert {n for n, g, _, _ in scores if g is None} == snforge
+    assert all(g >= 0.9 and tier == "passes" for n, g, _, tier in scores if n not in snforge), scores
     assert all(e == 0.0 for _, _, e, _ in scores), scores
