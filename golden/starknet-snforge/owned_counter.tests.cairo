@@ -63,3 +63,11 @@ fn the_old_owner_loses_the_rights() {
     counter.transfer_ownership(stranger());
     counter.increase(1);
 }
+
+#[test]
+#[should_panic(expected: 'Caller is not the owner')]
+fn a_stranger_cannot_transfer_ownership() {
+    let counter = deploy();
+    start_cheat_caller_address(counter.contract_address, stranger());
+    counter.transfer_ownership(stranger());
+}
