@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -113,41 +114,33 @@ def main() -> int:
     p.add_argument("suites", nargs="+")
     p.add_argument("--json", type=Path, help="also write the rows as JSON")
     p.add_argument("--only-golden", action="store_true", help="goldens only, no variants")
+    p.add_argument("--workers", type=int, default=2, help="inputs judged at once (default 2)")
     add_scarb_options(p)
     args = p.parse_args()
     backend = ScarbBackend(test_runner="snforge")
     compiler = Compiler(backend, cache=False, timeout=1800)
-    rows: list[Row] = []
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="snforge-agreement-") as work:
+        jobs = []
         for suite in load_suites(args.suites):
             for case in suite.cases:
                 inputs = [("golden", case.golden)]
                 if not args.only_golden:
                     inputs += [(k, code) for k, code in mutants(case) if k in VARIANTS]
-                for variant, code in inputs:
-                    r = compiler.compile(
-                        code, case.kind, case.tests, suite.dependencies, case.cairo, case.test_runner
-                    )
-                    h, h_passed, h_says = harness_verdict(r, case.tests)
-                    s, s_passed, s_says = snforge_verdict(backend, case, code, suite.dependencies, Path(work))
-                    agree = h == s and h_passed == s_passed
-                    rows.append(
-                        Row(
-                            case.nodeid,
-                            variant,
-                            h,
-                            s,
-                            agree,
-                            sorted(h_passed),
-                            sorted(s_passed),
-                            h_says,
-                            s_says,
-                        )
-                    )
-                    print(
-                        f"{case.nodeid:45} {variant:20} {h:18} {s:18} {'yes' if agree else 'NO'}", flush=True
-                    )
+                jobs += [(suite.dependencies, case, variant, code) for variant, code in inputs]
+
+        def judge(job: tuple[tuple[tuple[str, str], ...], Case, str, str]) -> Row:
+            deps, case, variant, code = job
+            r = compiler.compile(code, case.kind, case.tests, deps, case.cairo, case.test_runner)
+            h, h_passed, h_says = harness_verdict(r, case.tests)
+            s, s_passed, s_says = snforge_verdict(backend, case, code, deps, Path(work))
+            agree = h == s and h_passed == s_passed
+            row = Row(case.nodeid, variant, h, s, agree, sorted(h_passed), sorted(s_passed), h_says, s_says)
+            print(f"{case.nodeid:45} {variant:20} {h:18} {s:18} {'yes' if agree else 'NO'}", flush=True)
+            return row
+
+        with ThreadPoolExecutor(max_workers=args.workers) as pool:
+            rows = list(pool.map(judge, jobs))
     took = time.perf_counter() - start
     agreed = sum(r.agree for r in rows)
     print(f"\nagreement: {agreed}/{len(rows)} in {took:.0f} s ({backend.version()})")

@@ -9,8 +9,8 @@ written as Starknet teams write them for Starknet Foundry 0.49 (what Cairo Coder
 - `test_real_*` (markers `scarb` and `snforge`, `pytest -m snforge`) run `cairo-evals
   check-golden` on the suite with the Scarb and snforge on PATH: every golden passes all its
   tests, and a do-nothing answer fails at least one test of every case. Without the scarbs.xyz
-  registry, point $CAIRO_EVALS_TEST_SNFORGE_STD at a starknet-foundry checkout's `snforge_std`
-  (of the installed snforge's version): the test then pins it as a path dependency.
+  registry, set $CAIRO_EVALS_SCARB_PATCH='snforge_std = { path = "<starknet-foundry checkout of
+  the installed snforge's tag>/snforge_std" }' (what `--patch` sets): Scarb takes it from there.
 """
 
 from __future__ import annotations
@@ -90,29 +90,15 @@ real_snforge = pytest.mark.skipif(
 )
 
 
-def suite_for_this_machine(tmp_path: Path) -> Path:
-    """The suite as is (snforge_std from the registry), or pinned to the checkout that
-    $CAIRO_EVALS_TEST_SNFORGE_STD names, as a team without the registry pins it."""
-    folder = os.environ.get("CAIRO_EVALS_TEST_SNFORGE_STD")
-    if not folder:
-        return SUITE_FILE
-    (tmp_path / "suites").mkdir()
-    for folder_name in ("starknet-contracts", "starknet-snforge"):  # the suite's root holds its files
-        shutil.copytree(REPO / "golden" / folder_name, tmp_path / "golden" / folder_name)
-    pinned = tmp_path / "suites" / SUITE_FILE.name
-    pin = f"\ndependencies:\n  snforge_std: {{path: '{folder}'}}\ncases:\n"
-    pinned.write_text(SUITE_FILE.read_text().replace("\ncases:\n", pin, 1))
-    return pinned
-
-
 @pytest.mark.scarb
 @pytest.mark.snforge
 @real_snforge
 def test_real_snforge_passes_every_golden_and_every_case_discriminates(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    suite = suite_for_this_machine(tmp_path)
-    argv = ["check-golden", str(suite), "--compiler", "scarb", "--test-runner", "snforge"]
+    # the suite as committed: snforge_std from the registry, or from a checkout where
+    # $CAIRO_EVALS_SCARB_PATCH (what --patch sets) says so
+    argv = ["check-golden", str(SUITE_FILE), "--compiler", "scarb", "--test-runner", "snforge"]
     code = main([*argv, "--json", "--no-cache", "--timeout", "1800"])
     rows = json.loads(capsys.readouterr().out)
     assert code == 0, [r for r in rows if not r["ok"]]
