@@ -16,7 +16,6 @@ written as Starknet teams write them for Starknet Foundry 0.49 (what Cairo Coder
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from pathlib import Path
