@@ -93,7 +93,7 @@ real_snforge = pytest.mark.skipif(
 @pytest.mark.snforge
 @real_snforge
 def test_real_snforge_passes_every_golden_and_every_case_discriminates(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # the suite as committed: snforge_std from the registry, or from a checkout where
     # $CAIRO_EVALS_SCARB_PATCH (what --patch sets) says so
