@@ -35,7 +35,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import threading
 import time
 import types
@@ -56,6 +55,8 @@ from .metric import CaseResult, Scorer, case_example, make_metric
 from .program import Program, load_program
 from .runner import (
     DEFAULT_PROGRAM,
+    OutputError,
+    ResultsLog,
     RunOptions,
     UsageError,
     new_run_id,
@@ -374,16 +375,9 @@ class CandidateTrail:
     def _write(folder: Path, result: CaseResult, recorded: spans.Recording) -> None:
         """The spans, then the result (the result line is what counts a case as recorded)."""
         spans.append_case(folder / spans.SPANS_FILE, result, recorded)
-        line = (json.dumps(result.to_dict(), ensure_ascii=False, default=str) + "\n").encode()
         try:
-            fd = os.open(folder / "results.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                while line:
-                    line = line[os.write(fd, line) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        except OSError as e:  # the optimizer goes on; only this candidate's trace will lack the case
+            ResultsLog(folder / "results.jsonl").append(result)
+        except OutputError as e:  # the optimizer goes on; only this candidate's trace will lack the case
             log.warning("could not save candidate result %s to %s: %s", result.case, folder, e)
 
 
