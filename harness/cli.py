@@ -341,6 +341,10 @@ def print_verdicts(found: list[SuiteVerdict]) -> None:
         table.add_column(col)
     for v in found:
         f = v.figures
+        if not f["cases"] and v.skipped:  # nothing judged: no figures to show, no gates applied
+            why = f"not judged ({v.skipped} skipped)"
+            table.add_row(v.suite.name, "0", "-", "-", "-", "", why)
+            continue
         pak = ", ".join(f"@{k} {p:.2f}" for k, p in v.pass_at_k.items())
         table.add_row(
             v.suite.name,
