@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,8 @@ from harness.cli import main
 from harness.gate import evaluate
 from harness.metric import CaseResult
 from harness.suite import load_suite
+
+from .test_scarb_backend import real_snforge
 
 REPO = Path(__file__).resolve().parents[1]
 SUITE_FILE = REPO / "suites" / "starknet-snforge.yaml"
@@ -82,11 +83,6 @@ def test_a_suite_none_of_whose_cases_was_judged_does_not_miss_its_gates() -> Non
 
 
 # -- the real tools (pytest -m snforge) ---------------------------------------------------------------
-
-real_snforge = pytest.mark.skipif(
-    shutil.which("scarb") is None or shutil.which("snforge") is None,
-    reason="`scarb` or `snforge` is not on PATH",
-)
 
 
 @pytest.mark.scarb
