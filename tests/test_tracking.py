@@ -91,8 +91,11 @@ def test_the_run_is_logged_with_params_metrics_and_nested_suites(
         m, p = child.data.metrics, child.data.params
         assert m["mean_score"] == pytest.approx(v[name].figures["mean_score"])
         assert m["compile_rate"] == pytest.approx(v[name].figures["compile_rate"])
-        assert m["pass_at_k_1"] == pytest.approx(v[name].pass_at_k[1])
-        assert any(k.startswith("tag.") and k.endswith(".mean_score") for k in m)
+        if not v[name].figures["cases"]:  # nothing judged (starknet-snforge where no snforge runs)
+            assert "pass_at_k_1" not in m and not any(k.startswith("tag.") for k in m)
+        else:
+            assert m["pass_at_k_1"] == pytest.approx(v[name].pass_at_k[1])
+            assert any(k.startswith("tag.") and k.endswith(".mean_score") for k in m)
         assert len(p["suite_hash"]) == 64
         assert any(k.startswith("prompt.") for k in child.data.tags)
         # artifacts: the table and each case's code + feedback, under the store, not ./mlruns
