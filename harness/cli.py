@@ -782,14 +782,10 @@ def _log_optimization(
 def _print_compare_links(baseline: str, optimized: str, uri: str | None) -> None:
     """The MLflow UI's case-by-case comparison of the optimised run against the baseline's (on
     the tracking server when the runs are on one, else where `cairo-evals ui` serves)."""
-    from .tracking import compare_links, default_uri
+    from .tracking import compare_links
 
-    where = uri or default_uri()
     try:
-        if where.startswith(("http://", "https://")):
-            links = compare_links(baseline, optimized, uri, where)
-        else:
-            links = compare_links(baseline, optimized, uri)
+        links = compare_links(baseline, optimized, uri)
     except Exception as e:
         print(f"MLflow comparison unavailable: {type(e).__name__}: {e}", file=sys.stderr)
         return
@@ -1074,7 +1070,11 @@ def build_parser(light: bool = False) -> argparse.ArgumentParser:
         "--open", action="store_true", help="open the MLflow UI's case-by-case comparison (cairo-evals ui)"
     )
     p.add_argument("--mlflow-uri", default=None, help="print the MLflow comparison link from this store")
-    p.add_argument("--ui", default="http://127.0.0.1:5000/", help="the MLflow UI's address (cairo-evals ui)")
+    p.add_argument(
+        "--ui",
+        default=None,
+        help="the MLflow UI's address (default: the tracking server, else where cairo-evals ui serves)",
+    )
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(

@@ -885,9 +885,15 @@ def suite_runs(client: Any, run_id: str) -> dict[str, Any]:
     return {r.data.tags.get("cairo_evals.suite", r.info.run_name): r for r in children or [top]}
 
 
-def compare_links(a: str, b: str, uri: str | None = None, ui: str = "http://127.0.0.1:5000/") -> list[str]:
+LOCAL_UI = "http://127.0.0.1:5000/"  # where `cairo-evals ui` serves a local store
+
+
+def compare_links(a: str, b: str, uri: str | None = None, ui: str | None = None) -> list[str]:
     """Links to the MLflow UI's comparison of two evaluation runs, one per suite both ran: B (the
-    candidate) selected, compared to A (the baseline), case by case."""
+    candidate) selected, compared to A (the baseline), case by case. `ui` defaults to the
+    tracking server when the runs are on one, else to where `cairo-evals ui` serves."""
+    where = uri or default_uri()
+    ui = ui or (where if where.startswith(("http://", "https://")) else LOCAL_UI)
     client = client_for(uri)
     runs_a, runs_b = suite_runs(client, a), suite_runs(client, b)
     links = []

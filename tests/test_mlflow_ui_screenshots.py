@@ -144,7 +144,7 @@ def test_mlflow_ui_shows_cases_comparison_trace_and_prompts(tmp_path: Path) -> N
             assert f"{r.tests_passed}/{r.tests_total}" in text and r.tier in text
 
         # 2. the two runs compared case by case: the link `cairo-evals compare A B` prints
-        [link] = tracking.compare_links(logged["v1"][1].run_id, logged["v2"][1].run_id, uri, uri + "/")
+        [link] = tracking.compare_links(logged["v1"][1].run_id, logged["v2"][1].run_id, uri)
         assert link == f"{uri}/#/experiments/{exp}/evaluation-runs/{b}/traces?compareToRunUuid={a}"
         text, picked = _shoot(tmp_path, "compare", link, [name_b, "tr-"], SHOW_ASSESSMENTS)
         assert picked == ["score", "tier", "tests_passed", "tests"]
