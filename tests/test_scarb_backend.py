@@ -1559,7 +1559,9 @@ def test_scarb_patch_option_reaches_the_manifest_version_and_toolchain(
     assert patched.toolchain()["patch:snforge_std"].startswith("{ path = ")
     req = CompileRequest(FIB, "program", tests=FIB_TESTS)
     assert cache_key(req, "scarb", patched.version()) != cache_key(req, "scarb", plain.version())
-    for bad in ['snforge_std = { path = "x", build = "rm -rf /" }', "snforge_std", 'Bad-Name = "1.0.0"']:
+    two = 'snforge_std = "0.49.0"\nopenzeppelin = "2.0.0"'  # one --patch per package
+    injected = 'snforge_std = { path = "x", build = "rm -rf /" }'
+    for bad in [injected, "snforge_std", 'Bad-Name = "1.0.0"', two, ""]:
         with pytest.raises(SystemExit):
             build_parser().parse_args(["run", "--patch", bad])
 

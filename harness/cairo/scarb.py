@@ -825,12 +825,12 @@ class _AddPatch(argparse.Action):
     ) -> None:
         line = str(values)
         try:
-            (patch,) = parse_patches(line, f"--patch {line!r}") or [None]
+            patches = parse_patches(line, f"--patch {line!r}")
         except ValueError as e:
             parser.error(str(e))
-        if patch is None:
+        if len(patches) != 1:  # none, or several in one flag
             parser.error(f'--patch {line!r}: expected one `NAME = "version"` or `NAME = {{ path = "…" }}`')
-        name, spec = patch
+        ((name, spec),) = patches
         kept = [p for p in patches_default() if p[0] != name]
         os.environ[PATCH_ENV] = "\n".join(f"{n} = {s}" for n, s in [*kept, (name, spec)])
         setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), line])
