@@ -201,8 +201,16 @@ def restrict(module: dspy.Module, names: Sequence[str]) -> type:
     def named_parameters(self: dspy.Module) -> list[tuple[str, Any]]:
         return [(n, p) for n, p in original.named_parameters(self) if n in keep]
 
+    return _override(module, named_parameters=named_parameters)
+
+
+def _override(module: dspy.Module, **methods: Any) -> type:
+    """`module`'s class becomes a subclass of it with `methods` (the copies an optimizer makes
+    keep it); returns the class it had, to put back with `module.__class__ = original`."""
+    original = type(module)
+
     def body(ns: dict[str, Any]) -> None:
-        ns.update(named_parameters=named_parameters, __module__=original.__module__)
+        ns.update(methods, __module__=original.__module__)
 
     module.__class__ = types.new_class(original.__name__, (original,), exec_body=body)
     return original
@@ -264,10 +272,7 @@ class CandidateTrail:
         def __call__(self: dspy.Module, *args: Any, **kwargs: Any) -> Any:
             return trail.call(self, lambda: base.__call__(self, *args, **kwargs), kwargs)
 
-        def body(ns: dict[str, Any]) -> None:
-            ns.update(__call__=__call__, __module__=base.__module__)
-
-        module.__class__ = types.new_class(base.__name__, (base,), exec_body=body)
+        _override(module, __call__=__call__)
 
     def _candidate(self, program: dspy.Module) -> Path:
         """The candidate's folder, with its `candidate.json` written the first time it is seen."""
