@@ -95,6 +95,16 @@ class CaseResult:
             fields["nondiscriminating"] = tuple(fields["nondiscriminating"])
         return cls(**fields)
 
+    @classmethod
+    def unanswered(cls, suite: str, case: str, why: str, fault: bool, **fields: Any) -> CaseResult:
+        """A case without a scored answer: a harness fault (`fault`: status "error", no verdict on
+        the program) or the program's own failure (a verdict: score 0)."""
+        if fault:
+            said = {"feedback": f"not scored: harness fault: {why}", "status": "error", "fault": why}
+        else:
+            said = {"feedback": f"the program failed: {why}", "error": why}
+        return cls(suite=suite, case=case, score=0.0, passed=False, compiled=False, **said, **fields)
+
 
 TIERS: dict[str, tuple[float, float, str]] = {
     "passes": (0.90, 1.00, "compiles and passes every test"),

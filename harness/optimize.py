@@ -312,18 +312,11 @@ class CandidateTrail:
                     answered = pred[0] if isinstance(pred, tuple) and pred else pred
                     s.set_outputs({"answer": getattr(answered, self.answer_field, None)})
             except Exception as e:
-                text = describe_error(e)
-                fault = is_transient(e)
-                failed = CaseResult(
-                    suite=case.suite,
-                    case=case.id,
-                    score=0.0,
-                    feedback=f"not scored: harness fault: {text}" if fault else f"the program failed: {text}",
-                    passed=False,
-                    compiled=False,
-                    error=None if fault else text,
-                    status="error" if fault else "ok",
-                    fault=text if fault else None,
+                failed = CaseResult.unanswered(
+                    case.suite,
+                    case.id,
+                    describe_error(e),
+                    is_transient(e),
                     duration_s=round(time.monotonic() - start, 3),
                 )
                 self._write(folder, failed, recorded)

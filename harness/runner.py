@@ -805,13 +805,12 @@ class Runner:
         attempts = 0
         start = time.monotonic()
 
-        def failed(**fields: Any) -> CaseResult:
-            return CaseResult(
-                suite=suite.name,
-                case=case.id,
-                score=0.0,
-                passed=False,
-                compiled=False,
+        def failed(why: str, fault: bool, **fields: Any) -> CaseResult:
+            return CaseResult.unanswered(
+                suite.name,
+                case.id,
+                why,
+                fault,
                 sample=sample,
                 retries=max(attempts - 1, 0),
                 duration_s=round(time.monotonic() - start, 3),
@@ -831,17 +830,11 @@ class Runner:
             self._stop_on_refused_key(e, "--lm", lm)
             text = describe(e) if not isinstance(e, CaseTimeout) else str(e)
             if is_transient(e):  # infrastructure that kept failing: no verdict on the program
-                fault = f"{text} (still failing after {attempts} attempts)"
-                return failed(feedback=f"not scored: harness fault: {fault}", status="error", fault=fault)
-            return failed(feedback=f"the program failed: {text}", error=text)
+                return failed(f"{text} (still failing after {attempts} attempts)", fault=True)
+            return failed(text, fault=False)
         result = await self._scored(suite, case, answer.text, sample)
         if isinstance(result, str):
-            return failed(
-                feedback=f"not scored: harness fault: {result}",
-                status="error",
-                fault=result,
-                answer=answer.text,
-            )
+            return failed(result, fault=True, answer=answer.text)
         # The program's tokens as its usage tracker saw them, plus the judge's calls.
         tokens = sum(int(u.get("total_tokens") or 0) for u in answer.usage.values() if isinstance(u, dict))
         tokens += sum(t for role, _, t in costs if role == "judge")
@@ -888,17 +881,7 @@ class Runner:
         start = time.monotonic()
         result = await self._scored(suite, case, text, old.sample)
         if isinstance(result, str):
-            result = CaseResult(
-                suite.name,
-                case.id,
-                0.0,
-                f"not scored: harness fault: {result}",
-                False,
-                False,
-                sample=old.sample,
-                status="error",
-                fault=result,
-            )
+            result = CaseResult.unanswered(suite.name, case.id, result, True, sample=old.sample)
         return replace(
             result,
             feedback=f"{result.feedback}\nnote: {note}" if note else result.feedback,
