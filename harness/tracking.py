@@ -533,15 +533,7 @@ class RunLog:
             stopped = {"cairo_evals.stopped": result.stopped} if result.stopped else {}
             assert self.top is not None
             if len(verdicts) == 1:
-                v = verdicts[0]
-                name = run_name(names[0], per_suite[names[0]], self.versions)
-                metrics = verdict_metrics(v, result.results, result.wall_s)
-                _log_values(
-                    client, self.top, per_suite[names[0]], metrics, stopped | {"mlflow.runName": name}
-                )
-                mine = [r for r in result.results if r.suite == v.suite.name]
-                _log_suite_artifacts(client, self.top, mine)
-                self._finish_traces(self.top, mine, v.suite)
+                self._log_suite(self.top, verdicts[0], result, per_suite[names[0]], stopped)
             else:
                 params = _merge_params(list(per_suite.values()))
                 params["suite"] = ",".join(names)
@@ -551,17 +543,7 @@ class RunLog:
                 _log_values(client, self.top, params, metrics, stopped | {"mlflow.runName": name})
                 for v in verdicts:
                     child = self.suite_runs[v.suite.name]
-                    mine = [r for r in result.results if r.suite == v.suite.name]
-                    child_name = run_name(v.suite.name, per_suite[v.suite.name], self.versions)
-                    _log_values(
-                        client,
-                        child,
-                        per_suite[v.suite.name],
-                        verdict_metrics(v, mine, result.wall_s),
-                        stopped | {"mlflow.runName": child_name},
-                    )
-                    _log_suite_artifacts(client, child, mine)
-                    self._finish_traces(child, mine, v.suite)
+                    self._log_suite(child, v, result, per_suite[v.suite.name], stopped)
                     client.set_terminated(child)
             _log_run_files(client, self.top, Path(result.folder))
             client.set_terminated(self.top)
@@ -582,6 +564,17 @@ class RunLog:
                     with contextlib.suppress(Exception):
                         client.set_terminated(run, status="FAILED")
             return None
+
+    def _log_suite(
+        self, run: str, v: SuiteVerdict, result: RunResult, params: dict[str, str], tags: dict[str, str]
+    ) -> None:
+        """One suite's params, metrics, per-case table and traces, on its MLflow run."""
+        mine = [r for r in result.results if r.suite == v.suite.name]
+        name = run_name(v.suite.name, params, self.versions)
+        metrics = verdict_metrics(v, mine, result.wall_s)
+        _log_values(self.client, run, params, metrics, tags | {"mlflow.runName": name})
+        _log_suite_artifacts(self.client, run, mine)
+        self._finish_traces(run, mine, v.suite)
 
     def _finish_traces(self, run_id: str, results: Sequence[CaseResult], suite: Suite) -> None:
         """Make the suite's run an evaluation run as `mlflow.genai.evaluate` makes one: a trace per
