@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_agreement import first_message, verdict  # noqa: E402
+
 from harness.cairo import Compiler, CompileResult  # noqa: E402
 from harness.cairo.scarb import ScarbBackend, add_scarb_options, scrubbed_env  # noqa: E402
 from harness.cairotext import expected_tests  # noqa: E402
@@ -64,18 +66,13 @@ class Row:
 
 
 def harness_verdict(r: CompileResult, tests: str | None) -> tuple[str, set[str], str]:
-    if r.fault:
-        return f"fault ({r.status})", set(), (r.errors[0].render() if r.errors else r.status)[:300]
-    if not r.ok:
-        return "does-not-compile", set(), (r.errors[0].render() if r.errors else "")[:300]
-    if r.tests is None:
-        return "compiles", set(), ""
-    if not r.tests.bound:
-        return "unbound", set(), (r.tests.failures[0].message if r.tests.failures else "")[:300]
-    failed = {f.name.rsplit("::", 1)[-1] for f in r.tests.failures}
+    """bench_agreement's verdict and first message, and the tests that passed, by name."""
+    said = verdict(r)
+    if not said.startswith("tests "):
+        return said, set(), first_message(r)
+    failed = {f.name.rsplit("::", 1)[-1] for f in r.tests.failures} if r.tests else set()
     passed = {n.rsplit("::", 1)[-1] for n in expected_tests(tests or "")} - failed
-    first = f"{r.tests.failures[0].name}: {r.tests.failures[0].message}" if r.tests.failures else ""
-    return f"tests {r.tests.passed}/{r.tests.total}", passed, first[:300]
+    return said, passed, first_message(r)
 
 
 def snforge_verdict(
