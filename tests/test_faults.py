@@ -11,6 +11,7 @@ has a generous timeout as its only bound.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -32,7 +33,13 @@ from harness.suite import load_suite
 from harness.transient import describe, is_transient
 
 REPO = Path(__file__).resolve().parents[1]
-BASE_ENV = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "MLFLOW_DISABLE_TELEMETRY": "true"}
+# PYTHONFAULTHANDLER: a process that hangs is sent SIGABRT by `finish`, and prints every thread's
+# stack before it dies, so a hang seen once (a loaded CI) says where it hung
+BASE_ENV = {
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "PYTHONFAULTHANDLER": "1",
+}
 
 
 def write_suite(folder: Path, n: int, *, hang: str | None = None, name: str = "faults") -> Path:
@@ -71,9 +78,15 @@ def finish(proc: subprocess.Popen[str], timeout: float) -> tuple[int, str, str]:
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        pytest.fail(f"the process did not end within {timeout}s:\n{err[-3000:]}")
+        proc.send_signal(signal.SIGABRT)  # faulthandler (BASE_ENV) prints each thread's stack
+        try:
+            out, err = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # its workers too
+        pytest.fail(f"the process did not end within {timeout}s; its stacks then:\n{err[-8000:]}")
     return proc.returncode, out, err
 
 
