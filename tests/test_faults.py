@@ -61,6 +61,14 @@ def write_suite(folder: Path, n: int, *, hang: str | None = None, name: str = "f
     return path
 
 
+def _as_a_terminal_starts_it() -> None:
+    # A command a terminal starts in the foreground has Ctrl-C's default disposition. A test run
+    # started in the background of a script (`… &` in a non-interactive shell) has SIGINT
+    # ignored, and an ignored signal is inherited across exec: the run would never see the
+    # Ctrl-C these tests send (Python, like any program, leaves an ignored SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "harness.cli", *args],
@@ -70,6 +78,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         env={**os.environ, **BASE_ENV, **(env or {})},
         start_new_session=True,
+        preexec_fn=_as_a_terminal_starts_it,
     )
 
 
