@@ -40,12 +40,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
-MAIN = "import sys, harness; sys.argv[0] = 'cairo-evals'; sys.exit(harness.main())"
+
+
+def _main(patch: str = "") -> str:
+    """The CLI's entry point as `python -c` code, after `patch` (lines changing the code under
+    test in the child process only)."""
+    return f"import sys, harness\n{patch}sys.argv[0] = 'cairo-evals'; sys.exit(harness.main())"
+
+
+MAIN = _main()
 # The same command with MLflow on and tracing off: no spans recorded (so no case hands a trace to
 # the MLflow thread) and no traces written at the end; the run, its params, metrics, artifacts and
 # prompt links are logged as always. What tracing itself adds is "on" against this.
-NO_TRACES = (
-    "import sys, harness\n"
+NO_TRACES = _main(
     "from harness import runner, tracking\n"
     "init = runner.Runner.__init__\n"
     "def untraced(self, *args, **kwargs):\n"
@@ -53,15 +60,9 @@ NO_TRACES = (
     "    self.record_spans = False\n"
     "runner.Runner.__init__ = untraced\n"
     "tracking.RunLog._finish_traces = lambda self, *args: None\n"
-    "sys.argv[0] = 'cairo-evals'; sys.exit(harness.main())"
 )
 # MLflow on, spans recorded, but no trace written while the cases run: all at the end
-AT_END = (
-    "import sys, harness\n"
-    "from harness import tracking\n"
-    "tracking.RunLog.add = lambda self, result, records: None\n"
-    "sys.argv[0] = 'cairo-evals'; sys.exit(harness.main())"
-)
+AT_END = _main("from harness import tracking\ntracking.RunLog.add = lambda self, result, records: None\n")
 
 
 def slow_demo_lm() -> object:
