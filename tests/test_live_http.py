@@ -76,6 +76,27 @@ def case_of(call: Call) -> int | None:
     return int(found.group(1)) if found else None
 
 
+LESSON = "Always return the number the query names."
+
+
+def learner(refusals: dict[int, str] | None = None) -> Callable[[Call], Any]:
+    """The stand-in's script for an optimizer: the reflector proposes an instruction carrying
+    `LESSON`; the student answers a case's golden once its prompt carries the lesson, a wrong
+    answer before, and for a case in `refusals` that text (no answer field DSPy can parse)."""
+
+    def script(call: Call) -> Any:
+        if call.model == "reflector":
+            reply = {"new_instruction": f"Answer with one cairo block. {LESSON}"}
+            return json.dumps(reply) if "JSON object" in call.prompt else chat_adapter_reply(**reply)
+        i = case_of(call)
+        assert i is not None, call.last_user
+        if refusals and i in refusals:
+            return refusals[i]
+        return golden(i) if LESSON in call.prompt else wrong(i)
+
+    return script
+
+
 def coder(wrong_cases: set[int] = frozenset(), judge_score: str = "0.9") -> Callable[[Call], Any]:
     """The stand-in's script: the judge's requests get a score; the program's get the case's
     golden, or a wrong answer for `wrong_cases`."""
@@ -523,17 +544,7 @@ def test_gepa_over_http_with_program_and_reflection_on_the_stand_in_never_sees_t
     it runs and logs; the student is asked about train and val cases only until the optimizer is
     done (the test split is asked only in the baseline and optimized evaluations after it); the
     instruction the reflector wrote reaches the student."""
-    lesson = "Always return the number the query names."
-
-    def script(call: Call) -> Any:
-        if call.model == "reflector":
-            reply = {"new_instruction": f"Answer with one cairo block. {lesson}"}
-            return json.dumps(reply) if "JSON object" in call.prompt else chat_adapter_reply(**reply)
-        i = case_of(call)
-        assert i is not None, call.last_user
-        return golden(i) if lesson in call.prompt else wrong(i)
-
-    srv = stand_in(script)
+    srv = stand_in(learner())
     suite = write_suite(tmp_path, 6)  # train c0 c3, val c1 c4, test c2 c5
     uri = f"sqlite:///{tmp_path}/mlruns.db"
     capsys.readouterr()
@@ -551,7 +562,7 @@ def test_gepa_over_http_with_program_and_reflection_on_the_stand_in_never_sees_t
     assert reflections and asked_test
     assert min(asked_test) > max(reflections)  # the test split only after the optimizer finished
     (folder,) = [p for p in (tmp_path / "out").iterdir() if (p / "optimize.json").is_file()]
-    assert lesson in (folder / "program.json").read_text()
+    assert LESSON in (folder / "program.json").read_text()
     optimized = read_results(tmp_path / "out" / f"{folder.name}-optimized" / "results.jsonl")
     assert {r.case for r in optimized} == {"c2", "c5"} and all(r.passed for r in optimized)
     import mlflow

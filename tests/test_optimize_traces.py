@@ -26,12 +26,11 @@ import pytest
 
 from harness.cli import main
 from harness.demo import _propose
-from harness.lm import chat_adapter_reply
 from harness.optimize import read_trail
 from harness.prompts import prompt_name
 from harness.tracking import PROMPT_RUNS_TAG
 from tests.openai_stand_in import Call, OpenAIStandIn, Slow
-from tests.test_live_http import _environment, case_of, golden, spec, stand_in, wrong  # noqa: F401
+from tests.test_live_http import LESSON, _environment, case_of, golden, learner, spec, stand_in, wrong  # noqa: F401
 
 pytestmark = pytest.mark.native  # answers are scored by the native compiler, for real
 REPO = Path(__file__).resolve().parents[1]
@@ -163,20 +162,8 @@ def test_gepa_candidates_over_the_stand_in_are_runs_with_prompt_versions_and_a_t
     capsys: pytest.CaptureFixture[str],
     stand_in: Callable[..., OpenAIStandIn],  # noqa: F811 (the fixture imported above)
 ) -> None:
-    lesson = "Always return the number the query names."
     refusal = "I would rather not write Cairo today."
-
-    def script(call: Call) -> Any:
-        if call.model == "reflector":
-            reply = {"new_instruction": f"Answer with one cairo block. {lesson}"}
-            return json.dumps(reply) if "JSON object" in call.prompt else chat_adapter_reply(**reply)
-        i = case_of(call)
-        assert i is not None, call.last_user
-        if i == 4:
-            return refusal  # no answer field: DSPy cannot parse it
-        return golden(i) if lesson in call.prompt else wrong(i)
-
-    srv = stand_in(script)
+    srv = stand_in(learner(refusals={4: refusal}))  # no answer field: DSPy cannot parse it
     code, out, err, folder = optimize(tmp_path, capsys, srv, "--max-metric-calls", "8")
     assert code == 0, err
     outcome = json.loads((folder / "optimizer.json").read_text())
@@ -240,18 +227,16 @@ def test_gepa_killed_mid_run_keeps_every_val_trace_and_resume_logs_them_with_the
     reloads the new candidate from GEPA's checkpoint and never scores it on val again (GEPA does
     score the seed again as it starts), yet its run has its two traces, from the killed
     process's trail on disk."""
-    lesson = "Always return the number the query names."
     phase = {"killing": True}
     held: list[int] = []  # train cases held back once both candidates were scored on val
+    teach = learner()
 
     def script(call: Call) -> Any:
+        answer = teach(call)
         if call.model == "reflector":
-            reply = {"new_instruction": f"Answer with one cairo block. {lesson}"}
-            return json.dumps(reply) if "JSON object" in call.prompt else chat_adapter_reply(**reply)
+            return answer
         i = case_of(call)
-        assert i is not None, call.last_user
-        answer = golden(i) if lesson in call.prompt else wrong(i)
-        val_done = [c for c in srv.chat_calls("student") if case_of(c) in (1, 4) and lesson in c.prompt]
+        val_done = [c for c in srv.chat_calls("student") if case_of(c) in (1, 4) and LESSON in c.prompt]
         if phase["killing"] and i in (0, 3) and len(val_done) >= 2:
             held.append(i)
             return Slow(30, answer)  # iteration 2's minibatch: the process is killed while it waits
@@ -277,8 +262,8 @@ def test_gepa_killed_mid_run_keeps_every_val_trace_and_resume_logs_them_with_the
     assert not (folder / "program.json").exists()  # killed before the optimizer finished
     trails = {json.loads((p / "candidate.json").read_text())["predictors"]["generate"]["instructions"]: p
               for p in (folder / "candidates").iterdir()}  # fmt: skip
-    (new,) = [p / "results.jsonl" for text, p in trails.items() if lesson in text]
-    (seed,) = [p / "results.jsonl" for text, p in trails.items() if lesson not in text]
+    (new,) = [p / "results.jsonl" for text, p in trails.items() if LESSON in text]
+    (seed,) = [p / "results.jsonl" for text, p in trails.items() if LESSON not in text]
     assert len(new.read_text().splitlines()) == len(seed.read_text().splitlines()) == 2  # on disk
 
     phase["killing"] = False
@@ -288,7 +273,7 @@ def test_gepa_killed_mid_run_keeps_every_val_trace_and_resume_logs_them_with_the
     printed, err = capsys.readouterr()
     assert code == 0, err
     assert "Iteration 0: Base program" not in err  # GEPA resumed from its checkpoint
-    again = [c for c in srv.chat_calls("student")[before:] if case_of(c) in (1, 4) and lesson in c.prompt]
+    again = [c for c in srv.chat_calls("student")[before:] if case_of(c) in (1, 4) and LESSON in c.prompt]
     assert again == []  # the new candidate was not scored on val again: its traces are the killed run's
     assert len(new.read_text().splitlines()) == 2
     assert len(seed.read_text().splitlines()) == 4  # GEPA scored the seed again: the last one counts
@@ -316,16 +301,6 @@ def test_mlflow_ui_shows_a_candidates_traces_its_prompt_version_and_the_before_a
     from tests.test_mlflow_ui_screenshots import CLOSE_ASSISTANT, SHOTS, SHOW_ASSESSMENTS, _free_port
     from tests.test_report_screenshot import chromium
 
-    lesson = "Always return the number the query names."
-
-    def script(call: Call) -> Any:
-        if call.model == "reflector":
-            reply = {"new_instruction": f"Answer with one cairo block. {lesson}"}
-            return json.dumps(reply) if "JSON object" in call.prompt else chat_adapter_reply(**reply)
-        i = case_of(call)
-        assert i is not None, call.last_user
-        return golden(i) if lesson in call.prompt else wrong(i)
-
     def shoot(name: str, url: str, wait_for: list[str], js: str) -> tuple[str, Any]:
         shot = tmp_path / f"mlflow-optimize-{name}.png"
         text, done = screenshot(
@@ -337,7 +312,7 @@ def test_mlflow_ui_shows_a_candidates_traces_its_prompt_version_and_the_before_a
         return text, done
 
     chromium()  # fail early, with the install hint
-    srv = stand_in(script)
+    srv = stand_in(learner())
     suite = write_suite(tmp_path)
     with ui.UIServer("127.0.0.1", _free_port(), f"sqlite:///{tmp_path / 'mlruns.db'}") as server:
         server.wait_ready()
